@@ -1,0 +1,32 @@
+"""Fixtures shared by the harness tests: one mock per test module, its stderr on failure."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from harness.mockproc import ROOT, MockProcess, binary  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def mock() -> MockProcess:
+    """A tmtmock on a free loopback port with the project's fixtures and a fixed seed."""
+    if not binary().exists():
+        pytest.fail(f"{binary()} is missing: build it with `make build`")
+    m = MockProcess(["--fixtures", str(ROOT / "fixtures"), "--seed", "42"]).start()
+    yield m
+    code = m.stop()
+    # A clean stop is SIGTERM's; a crash (ASan, segfault) shows here.
+    assert code in (0, -15), f"tmtmock exited {code}; stderr:\n{''.join(m.stderr_lines)}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    outcome = yield
+    rep = outcome.get_result()
+    m = item.funcargs.get("mock") if hasattr(item, "funcargs") else None
+    if rep.failed and isinstance(m, MockProcess) and m.stderr_lines:
+        rep.sections.append(("tmtmock stderr", "".join(m.stderr_lines[-50:])))

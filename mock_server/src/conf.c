@@ -1,0 +1,225 @@
+/*
+ * conf.c: the command line, as a table of options. Every bad option is
+ * refused with a message that names it and exit status 2, never ignored.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tmtmock.h"
+
+#ifndef TMTMOCK_FIXTURES
+#define TMTMOCK_FIXTURES "fixtures"
+#endif
+
+struct conf conf;
+
+typedef int (*opt_set)(const char *arg, char *err, size_t errlen);
+
+struct opt {
+	const char	*o_long;
+	char		 o_short;
+	const char	*o_arg;		/* NULL: a flag */
+	opt_set		 o_set;
+	const char	*o_help;
+};
+
+static int
+set_listen(const char *arg, char *err, size_t errlen)
+{
+	const char *colon;
+	char *host;
+	long long port;
+
+	if (arg[0] == '[') {	/* [::1]:9000 */
+		const char *close = strchr(arg, ']');
+
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		host = xstrndup(arg + 1, (size_t)(close - arg - 1));
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(arg, ':')) == NULL || colon == arg)
+			goto bad;
+		host = xstrndup(arg, (size_t)(colon - arg));
+	}
+	if (!str_is_decimal(colon + 1, &port) || port < 0 || port > 65535) {
+		free(host);
+		goto bad;
+	}
+	free(conf.c_listen_host);
+	conf.c_listen_host = host;
+	conf.c_listen_port = (int)port;
+	return 0;
+bad:
+	snprintf(err, errlen, "--listen: \"%s\" is not ADDR:PORT "
+	    "(e.g. 127.0.0.1:9000; port 0 picks a free one)", arg);
+	return -1;
+}
+
+static int
+set_fixtures(const char *arg, char *err, size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--fixtures: the directory name is empty");
+		return -1;
+	}
+	free(conf.c_fixtures);
+	conf.c_fixtures = xstrdup(arg);
+	return 0;
+}
+
+static int
+set_seed(const char *arg, char *err, size_t errlen)
+{
+	long long v;
+
+	if (!str_is_decimal(arg, &v) || v < 0) {
+		snprintf(err, errlen, "--seed: \"%s\" is not a non-negative integer", arg);
+		return -1;
+	}
+	conf.c_seeded = true;
+	conf.c_seed = (uint64_t)v;
+	return 0;
+}
+
+static int
+set_auth(const char *arg, char *err, size_t errlen)
+{
+	if (strcmp(arg, "on") == 0)
+		conf.c_auth = true;
+	else if (strcmp(arg, "off") == 0)
+		conf.c_auth = false;
+	else {
+		snprintf(err, errlen, "--auth: \"%s\" is not on or off", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_strict(const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	conf.c_strict_signature = true;
+	return 0;
+}
+
+static int
+set_verbose(const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	conf.c_verbose++;
+	return 0;
+}
+
+/* --help and --version answer and exit 0; conf_parse handles them. */
+static const struct opt opts[] = {
+	{ "listen", 0, "ADDR:PORT", set_listen,
+	  "address to serve the API on (default 127.0.0.1:9000; port 0 picks a free one)" },
+	{ "fixtures", 0, "DIR", set_fixtures,
+	  "directory holding accounts.json (default: the source tree's fixtures/)" },
+	{ "seed", 0, "N", set_seed,
+	  "seed the PRNG so RequestIds replay exactly (default: random)" },
+	{ "auth", 0, "on|off", set_auth,
+	  "off skips SecretId, timestamp, token and signature checks (default on)" },
+	{ "strict-signature", 0, NULL, set_strict,
+	  "demand service `tmt` and the exact Host in TC3 signatures" },
+	{ "verbose", 'v', NULL, set_verbose, "log one line per request on stderr" },
+	{ "help", 'h', NULL, NULL, "print this help and exit" },
+	{ "version", 0, NULL, NULL, "print the version and exit" },
+};
+
+void
+conf_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: tmtmock [options]\n\n"
+	    "A mock of the Tencent Cloud Machine Translation API (TMT %s).\n\n"
+	    "options:\n", TMT_VERSION);
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		char head[64];
+
+		snprintf(head, sizeof head, "%s%c%s--%s%s%s",
+		    opts[i].o_short ? "-" : "", opts[i].o_short ? opts[i].o_short : ' ',
+		    opts[i].o_short ? ", " : " ", opts[i].o_long,
+		    opts[i].o_arg ? " " : "", opts[i].o_arg ? opts[i].o_arg : "");
+		fprintf(f, "  %-28s %s\n", opts[i].o_short ? head : head + 2,
+		    opts[i].o_help);
+	}
+	fprintf(f, "\nexit status: 0 after a clean stop (SIGINT, SIGTERM), "
+	    "2 on bad options or fixtures, 1 when the address cannot be bound.\n");
+}
+
+static const struct opt *
+find_opt(const char *a, const char **inline_arg)
+{
+	size_t i;
+
+	*inline_arg = NULL;
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		size_t n = strlen(opts[i].o_long);
+
+		if (a[0] == '-' && a[1] == '-' && strncmp(a + 2, opts[i].o_long, n) == 0 &&
+		    (a[2 + n] == '\0' || a[2 + n] == '=')) {
+			if (a[2 + n] == '=')
+				*inline_arg = a + 3 + n;
+			return &opts[i];
+		}
+		if (a[0] == '-' && opts[i].o_short != 0 && a[1] == opts[i].o_short &&
+		    a[2] == '\0')
+			return &opts[i];
+	}
+	return NULL;
+}
+
+int
+conf_parse(int argc, char **argv)
+{
+	char err[512];
+	int i;
+
+	conf.c_listen_host = xstrdup("127.0.0.1");
+	conf.c_listen_port = 9000;
+	conf.c_fixtures = xstrdup(TMTMOCK_FIXTURES);
+	conf.c_auth = true;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg, *inl;
+		const struct opt *o = find_opt(argv[i], &inl);
+
+		if (o == NULL) {
+			fprintf(stderr, "tmtmock: unknown option \"%s\" (see tmtmock --help)\n",
+			    argv[i]);
+			return 2;
+		}
+		if (strcmp(o->o_long, "help") == 0) {
+			conf_usage(stdout);
+			return 1;
+		}
+		if (strcmp(o->o_long, "version") == 0) {
+			printf("tmtmock %s\n", TMTMOCK_VERSION);
+			return 1;
+		}
+		if (o->o_arg == NULL && inl != NULL) {
+			fprintf(stderr, "tmtmock: --%s takes no value\n", o->o_long);
+			return 2;
+		}
+		arg = inl;
+		if (o->o_arg != NULL && arg == NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tmtmock: --%s needs a value: %s\n",
+				    o->o_long, o->o_arg);
+				return 2;
+			}
+			arg = argv[++i];
+		}
+		if (o->o_set(arg, err, sizeof err) != 0) {
+			fprintf(stderr, "tmtmock: %s\n", err);
+			return 2;
+		}
+	}
+	return 0;
+}

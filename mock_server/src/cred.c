@@ -1,0 +1,270 @@
+/*
+ * cred.c: accounts (mock-behaviour.md section 3 and the account shape of
+ * section 6). The fixture file and the admin API share cred_account_parse,
+ * so both refuse the same mistakes with the same words.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tmtmock.h"
+
+static struct account **accounts;
+static size_t naccounts;
+
+static const char *const state_names[] = {
+	[AS_ACTIVE] = "active", [AS_DISABLED] = "disabled",
+	[AS_NOT_REGISTERED] = "not_registered", [AS_ISOLATED] = "isolated",
+	[AS_STOPPED] = "stopped",
+};
+
+/* The fields an account may carry; anything else is a typo to report. */
+static const char *const known_fields[] = {
+	"secret_id", "secret_key", "token", "token_expires_at", "state", "mfa",
+	"allow_actions", "service_denied", "billing", "monthly_free_chars",
+	"used_chars", "qps", "comment", "app_id", "uin", NULL,
+};
+
+bool
+cred_secret_id_well_formed(const char *id)
+{
+	size_t i;
+
+	if (strncmp(id, "AKID", 4) != 0 || strlen(id) != 36)
+		return false;
+	for (i = 4; i < 36; i++)
+		if (!isalnum((unsigned char)id[i]))
+			return false;
+	return true;
+}
+
+void
+cred_account_free(struct account *a)
+{
+	if (a == NULL)
+		return;
+	free(a->a_secret_id);
+	free(a->a_secret_key);
+	free(a->a_token);
+	json_decref(a->a_json);
+	free(a);
+}
+
+/* Reads an optional field of one JSON type; -1 (with errbuf) on a wrong type. */
+static int
+opt_field(json_t *obj, const char *name, json_type type, bool nullable,
+    json_t **out, char *errbuf, size_t errlen)
+{
+	static const char *const type_names[] = {
+		[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
+		[JSON_STRING] = "a string", [JSON_INTEGER] = "an integer",
+		[JSON_REAL] = "a number", [JSON_TRUE] = "a boolean",
+		[JSON_FALSE] = "a boolean", [JSON_NULL] = "null",
+	};
+	json_t *v = json_object_get(obj, name);
+
+	*out = NULL;
+	if (v == NULL || (nullable && json_is_null(v)))
+		return 0;
+	if (json_typeof(v) == type || (type == JSON_TRUE && json_is_boolean(v))) {
+		*out = v;
+		return 0;
+	}
+	snprintf(errbuf, errlen, "%s: must be %s%s", name, type_names[type],
+	    nullable ? " or null" : "");
+	return -1;
+}
+
+struct account *
+cred_account_parse(json_t *obj, char *errbuf, size_t errlen)
+{
+	struct account *a = xcalloc(1, sizeof *a);
+	json_t *v;
+	const char *key;
+	size_t i;
+
+	if (!json_is_object(obj)) {
+		snprintf(errbuf, errlen, "must be an object");
+		goto fail;
+	}
+	json_object_foreach(obj, key, v) {
+		for (i = 0; known_fields[i] != NULL; i++)
+			if (strcmp(known_fields[i], key) == 0)
+				break;
+		if (known_fields[i] == NULL) {
+			snprintf(errbuf, errlen, "%s: unknown field", key);
+			goto fail;
+		}
+	}
+	if (opt_field(obj, "secret_id", JSON_STRING, false, &v, errbuf, errlen))
+		goto fail;
+	if (v == NULL || json_string_length(v) == 0) {
+		snprintf(errbuf, errlen, "secret_id: required");
+		goto fail;
+	}
+	a->a_secret_id = xstrdup(json_string_value(v));
+	if (opt_field(obj, "secret_key", JSON_STRING, false, &v, errbuf, errlen))
+		goto fail;
+	if (v == NULL || json_string_length(v) == 0) {
+		snprintf(errbuf, errlen, "secret_key: required");
+		goto fail;
+	}
+	a->a_secret_key = xstrdup(json_string_value(v));
+	if (opt_field(obj, "token", JSON_STRING, true, &v, errbuf, errlen))
+		goto fail;
+	if (v != NULL && json_string_length(v) > 0)
+		a->a_token = xstrdup(json_string_value(v));
+	if (opt_field(obj, "token_expires_at", JSON_INTEGER, true, &v, errbuf, errlen))
+		goto fail;
+	a->a_token_expires_at = v ? json_integer_value(v) : 0;
+
+	a->a_state = AS_ACTIVE;
+	if (opt_field(obj, "state", JSON_STRING, false, &v, errbuf, errlen))
+		goto fail;
+	if (v != NULL) {
+		for (i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
+			if (strcmp(state_names[i], json_string_value(v)) == 0)
+				break;
+		if (i == sizeof state_names / sizeof state_names[0]) {
+			snprintf(errbuf, errlen, "state: \"%.64s\" is not one of "
+			    "active, disabled, not_registered, isolated, stopped",
+			    json_string_value(v));
+			goto fail;
+		}
+		a->a_state = (enum acct_state)i;
+	}
+	if (opt_field(obj, "mfa", JSON_TRUE, false, &v, errbuf, errlen))
+		goto fail;
+	a->a_mfa = v != NULL && json_is_true(v);
+	if (opt_field(obj, "service_denied", JSON_TRUE, false, &v, errbuf, errlen))
+		goto fail;
+	a->a_service_denied = v != NULL && json_is_true(v);
+	if (opt_field(obj, "allow_actions", JSON_ARRAY, true, &v, errbuf, errlen))
+		goto fail;
+	if (v != NULL) {
+		json_t *item;
+
+		json_array_foreach(v, i, item)
+			if (!json_is_string(item)) {
+				snprintf(errbuf, errlen, "allow_actions[%zu]: must be a string", i);
+				goto fail;
+			}
+	}
+	a->a_allow_actions = v;
+
+	if (opt_field(obj, "billing", JSON_STRING, false, &v, errbuf, errlen))
+		goto fail;
+	if (v != NULL && strcmp(json_string_value(v), "free") != 0 &&
+	    strcmp(json_string_value(v), "paid") != 0) {
+		snprintf(errbuf, errlen, "billing: must be \"free\" or \"paid\"");
+		goto fail;
+	}
+	/* Free is the state of a new Tencent account, so it is the default. */
+	a->a_billing_free = v == NULL || strcmp(json_string_value(v), "free") == 0;
+	if (opt_field(obj, "monthly_free_chars", JSON_INTEGER, false, &v, errbuf, errlen))
+		goto fail;
+	a->a_monthly_free_chars = v ? json_integer_value(v) : 5000000;
+	if (opt_field(obj, "used_chars", JSON_INTEGER, false, &v, errbuf, errlen))
+		goto fail;
+	a->a_used_chars = v ? json_integer_value(v) : 0;
+	if (a->a_monthly_free_chars < 0 || a->a_used_chars < 0) {
+		snprintf(errbuf, errlen, "%s: must not be negative",
+		    a->a_used_chars < 0 ? "used_chars" : "monthly_free_chars");
+		goto fail;
+	}
+	if (opt_field(obj, "qps", JSON_OBJECT, true, &v, errbuf, errlen))
+		goto fail;
+	if (v != NULL) {
+		json_t *q;
+
+		json_object_foreach(v, key, q)
+			if (!json_is_integer(q) || json_integer_value(q) < 0) {
+				snprintf(errbuf, errlen, "qps.%s: must be a non-negative integer", key);
+				goto fail;
+			}
+	}
+	a->a_json = json_incref(obj);
+	return a;
+fail:
+	cred_account_free(a);
+	return NULL;
+}
+
+void
+cred_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < naccounts; i++)
+		cred_account_free(accounts[i]);
+	free(accounts);
+	accounts = NULL;
+	naccounts = 0;
+}
+
+int
+cred_load(const char *dir, char *errbuf, size_t errlen)
+{
+	char *path = xasprintf("%s/accounts.json", dir);
+	char why[256];
+	json_error_t jerr;
+	json_t *root = NULL, *list, *item;
+	struct account **loaded = NULL;
+	size_t i, n = 0, j;
+	int rc = -1;
+
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		snprintf(errbuf, errlen, "%s: line %d column %d: %s", path,
+		    jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	list = json_object_get(root, "accounts");
+	if (!json_is_object(root) || !json_is_array(list)) {
+		snprintf(errbuf, errlen, "%s: accounts: must be an array "
+		    "(the file is {\"accounts\": [...]})", path);
+		goto out;
+	}
+	loaded = xcalloc(json_array_size(list), sizeof *loaded);
+	json_array_foreach(list, i, item) {
+		if ((loaded[n] = cred_account_parse(item, why, sizeof why)) == NULL) {
+			snprintf(errbuf, errlen, "%s: accounts[%zu].%s", path, i, why);
+			goto out;
+		}
+		for (j = 0; j < n; j++)
+			if (strcmp(loaded[j]->a_secret_id, loaded[n]->a_secret_id) == 0) {
+				snprintf(errbuf, errlen, "%s: accounts[%zu].secret_id: "
+				    "%s is already used by accounts[%zu]", path, i,
+				    loaded[n]->a_secret_id, j);
+				n++;
+				goto out;
+			}
+		n++;
+	}
+	cred_clear();
+	accounts = loaded;
+	naccounts = n;
+	loaded = NULL;
+	rc = 0;
+out:
+	if (loaded != NULL) {
+		for (i = 0; i < n; i++)
+			cred_account_free(loaded[i]);
+		free(loaded);
+	}
+	json_decref(root);
+	free(path);
+	return rc;
+}
+
+struct account *
+cred_find(const char *secret_id)
+{
+	size_t i;
+
+	for (i = 0; i < naccounts; i++)
+		if (strcmp(accounts[i]->a_secret_id, secret_id) == 0)
+			return accounts[i];
+	return NULL;
+}

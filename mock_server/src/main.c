@@ -1,0 +1,64 @@
+/*
+ * main.c: options, fixtures, the event loop and clean shutdown.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+
+#include <event2/event.h>
+
+#include "tmtmock.h"
+
+static void
+on_signal(evutil_socket_t sig, short events, void *arg)
+{
+	(void)sig, (void)events;
+	event_base_loopbreak(arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event_base *base;
+	struct event *ev_int, *ev_term;
+	char err[1024];
+	uint64_t seed;
+	int rc;
+
+	if ((rc = conf_parse(argc, argv)) != 0)
+		return rc == 1 ? 0 : 2;
+	log_verbose = conf.c_verbose;
+	if (conf.c_seeded)
+		seed = conf.c_seed;
+	else if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+		seed = (uint64_t)time(NULL);
+	rng_seed(seed);
+	if (cred_load(conf.c_fixtures, err, sizeof err) != 0) {
+		fprintf(stderr, "tmtmock: %s\n", err);
+		return 2;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	ev_int = evsignal_new(base, SIGINT, on_signal, base);
+	ev_term = evsignal_new(base, SIGTERM, on_signal, base);
+	event_add(ev_int, NULL);
+	event_add(ev_term, NULL);
+	if (front_start(base, conf.c_listen_host, conf.c_listen_port) != 0) {
+		rc = 1;
+		goto out;
+	}
+	event_base_dispatch(base);
+	rc = 0;
+out:
+	front_stop();
+	event_free(ev_int);
+	event_free(ev_term);
+	event_base_free(base);
+	cred_clear();
+	free(conf.c_listen_host);
+	free(conf.c_fixtures);
+	return rc;
+}

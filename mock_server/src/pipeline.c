@@ -1,0 +1,385 @@
+/*
+ * pipeline.c: one request through the ordered checks of mock-behaviour.md
+ * section 1. This is the only file that knows the order; each check is a
+ * guard that either answers or lets the request go on (redis's
+ * processCommand is the model).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tmtmock.h"
+
+/* The common parameters of v1; what is left of a v1 request is business. */
+static const char *const v1_common[] = {
+	"Action", "Version", "Region", "Timestamp", "Nonce", "SecretId",
+	"Signature", "SignatureMethod", "Token", "Language", "RequestClient",
+	NULL,
+};
+
+static const char html_414[] =
+    "<html>\r\n<head><title>414 Request-URI Too Large</title></head>\r\n"
+    "<body>\r\n<center><h1>414 Request-URI Too Large</h1></center>\r\n"
+    "<hr><center>openresty</center>\r\n</body>\r\n</html>\r\n";
+
+struct pctx {
+	const struct req *p_req;
+	struct outcome	*p_out;
+	bool		 p_v3;
+	bool		 p_lang_en;
+	struct kv	*p_form;	/* query (GET) or form body pairs */
+	size_t		 p_nform;
+	json_t		*p_params;	/* business parameters */
+	bool		 p_from_form;
+	const char	*p_action, *p_version, *p_region, *p_timestamp;
+	const char	*p_secret_id, *p_token;
+	long long	 p_ts;
+	struct tc3_auth	 p_auth;
+	struct account	*p_account;
+};
+
+/* Answers with an error of the catalogue; arg fills the message's %s. */
+static void
+fail(struct pctx *c, const char *code, const char *arg)
+{
+	const struct err_def *e = catalogue_find(code);
+	char *msg;
+
+	if (e == NULL)
+		fatalx("internal: %s is not in the catalogue", code);
+	msg = catalogue_message(e, c->p_lang_en, arg);
+	c->p_out->o_error_code = e->e_code;
+	c->p_out->o_body = answer_error(e->e_code, msg, c->p_out->o_request_id);
+	free(msg);
+}
+
+/* Answers with an error whose whole message is given (and freed here). */
+static void
+fail_msg(struct pctx *c, const char *code, char *msg)
+{
+	const struct err_def *e = catalogue_find(code);
+
+	c->p_out->o_error_code = e != NULL ? e->e_code : code;
+	c->p_out->o_body = answer_error(code, msg, c->p_out->o_request_id);
+	free(msg);
+}
+
+/* A common parameter: a v3 header or a v1 query/form pair; "" is absent. */
+static const char *
+common(struct pctx *c, const char *v3_header, const char *v1_name)
+{
+	const char *v = c->p_v3 ? req_header(c->p_req, v3_header) :
+	    kv_get(c->p_form, c->p_nform, v1_name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static bool
+lang_is_en(const char *lang)
+{
+	return lang != NULL && strcasecmp(lang, "en-US") == 0;
+}
+
+/* Checks 1 and 2: method and size. */
+static bool
+check_transport(struct pctx *c)
+{
+	const struct req *r = c->p_req;
+
+	if (r->r_method == RM_OTHER) {
+		fail(c, "UnsupportedProtocol", r->r_method_name);
+		return false;
+	}
+	if (r->r_method == RM_GET && strlen(r->r_uri) > TM_MAX_GET_URI) {
+		c->p_out->o_http_status = 414;
+		c->p_out->o_content_type = xstrdup("text/html");
+		c->p_out->o_body = xstrdup(html_414);
+		c->p_out->o_error_code = "RequestURITooLarge";
+		return false;
+	}
+	if (r->r_method == RM_POST && r->r_body_kind == RB_FORM &&
+	    r->r_body_len > TM_MAX_V1_BODY) {
+		fail_msg(c, "AuthFailure.SignatureFailure", xstrdup(
+		    "The provided credentials could not be validated because of "
+		    "exceeding request size limit, please use new signature method "
+		    "`TC3-HMAC-SHA256`."));
+		return false;
+	}
+	if (r->r_method == RM_POST && r->r_body_len > TM_MAX_V3_BODY) {
+		fail(c, "RequestSizeLimitExceeded", NULL);
+		return false;
+	}
+	return true;
+}
+
+/* Check 3: the body (or query) decodes; decides v1 or v3. */
+static bool
+check_decode(struct pctx *c)
+{
+	const struct req *r = c->p_req;
+	const char *err = NULL;
+	json_error_t jerr;
+
+	if (r->r_method == RM_POST && r->r_body_kind == RB_JSON) {
+		c->p_params = json_loadb((const char *)r->r_body, r->r_body_len,
+		    JSON_REJECT_DUPLICATES, &jerr);
+		if (c->p_params == NULL || !json_is_object(c->p_params)) {
+			fail_msg(c, "InvalidParameter", xasprintf(
+			    "The request body is not a JSON object: %s.",
+			    c->p_params == NULL ? jerr.text : "another JSON value"));
+			return false;
+		}
+	} else if (r->r_method == RM_POST && r->r_body_kind != RB_FORM) {
+		const char *ct = req_header(r, "Content-Type");
+
+		fail_msg(c, "InvalidParameter", xasprintf("Content-Type `%s` is "
+		    "not supported: send application/json (TC3-HMAC-SHA256) or "
+		    "application/x-www-form-urlencoded.", ct != NULL ? ct : ""));
+		return false;
+	} else {
+		const char *src = r->r_method == RM_GET ? r->r_query :
+		    (const char *)r->r_body;
+		size_t len = r->r_method == RM_GET ? strlen(r->r_query) :
+		    r->r_body_len;
+
+		if (form_decode(src, len, &c->p_form, &c->p_nform, &err) != 0) {
+			fail(c, "InvalidParameter", err);
+			return false;
+		}
+		c->p_from_form = true;
+	}
+
+	c->p_v3 = req_header(r, "Authorization") != NULL ||
+	    req_header(r, "X-TC-Action") != NULL || r->r_body_kind == RB_JSON;
+	c->p_lang_en = lang_is_en(c->p_v3 ?
+	    req_header(r, "X-TC-Language") : kv_get(c->p_form, c->p_nform, "Language"));
+	if (c->p_params == NULL) {
+		c->p_params = form_unflatten(c->p_form, c->p_nform,
+		    c->p_v3 ? NULL : v1_common);
+		if (c->p_params == NULL) {
+			fail(c, "InvalidParameter", "The flattened parameter names "
+			    "conflict (e.g. `A=1` with `A.0=2`), an index is too large, "
+			    "or a value is not UTF-8.");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Check 4: the common parameters are present. */
+static bool
+check_common(struct pctx *c)
+{
+	static const struct {
+		const char *v3, *v1;
+	} required[] = {
+		{ "X-TC-Action", "Action" }, { "X-TC-Version", "Version" },
+		{ "X-TC-Region", "Region" }, { "X-TC-Timestamp", "Timestamp" },
+	};
+	const char **dst[] = { &c->p_action, &c->p_version, &c->p_region,
+	    &c->p_timestamp };
+	size_t i;
+
+	for (i = 0; i < sizeof required / sizeof required[0]; i++)
+		if ((*dst[i] = common(c, required[i].v3, required[i].v1)) == NULL) {
+			fail(c, "MissingParameter", required[i].v1);
+			return false;
+		}
+	if (c->p_v3 && req_header(c->p_req, "Authorization") == NULL) {
+		fail(c, "MissingParameter", "Authorization");
+		return false;
+	}
+	if (!c->p_v3) {
+		if (common(c, NULL, "SecretId") == NULL) {
+			fail(c, "MissingParameter", "SecretId");
+			return false;
+		}
+		if (common(c, NULL, "Signature") == NULL) {
+			fail(c, "MissingParameter", "Signature");
+			return false;
+		}
+	}
+	if (!str_is_decimal(c->p_timestamp, &c->p_ts)) {
+		fail(c, "InvalidParameter", "Parameter `Timestamp` type error.");
+		return false;
+	}
+	c->p_token = common(c, "X-TC-Token", "Token");
+	c->p_out->o_action = xstrdup(c->p_action);
+	return true;
+}
+
+/* Checks 5 to 7: action, version, region. */
+static bool
+check_target(struct pctx *c)
+{
+	if (action_find(c->p_action) == NULL) {
+		fail(c, "InvalidAction", NULL);
+		return false;
+	}
+	if (strcmp(c->p_version, TMT_VERSION) != 0) {
+		fail(c, "NoSuchVersion", c->p_version);
+		return false;
+	}
+	switch (region_check(c->p_region)) {
+	case REGION_INVALID:
+		fail_msg(c, "InvalidParameterValue", xasprintf("A value specified "
+		    "in `%s` is not valid, is unsupported, or cannot be used.",
+		    c->p_v3 ? "X-TC-Region" : "Region"));
+		return false;
+	case REGION_UNSUPPORTED:
+		fail(c, "UnsupportedRegion", NULL);
+		return false;
+	case REGION_OK:
+		break;
+	}
+	return true;
+}
+
+/* Check 8: the Authorization header (v3) or SignatureMethod (v1). */
+static bool
+check_auth_form(struct pctx *c)
+{
+	const char *why = NULL, *m;
+
+	if (c->p_v3) {
+		if (tc3_auth_parse(req_header(c->p_req, "Authorization"),
+		    &c->p_auth, &why) != 0) {
+			fail(c, "AuthFailure.InvalidAuthorization", why);
+			return false;
+		}
+		c->p_out->o_sign_method = SM_TC3;
+		c->p_secret_id = c->p_auth.ta_secret_id;
+		return true;
+	}
+	m = kv_get(c->p_form, c->p_nform, "SignatureMethod");
+	if (m == NULL || strcmp(m, "HmacSHA1") == 0)
+		c->p_out->o_sign_method = SM_HMACSHA1;
+	else if (strcmp(m, "HmacSHA256") == 0)
+		c->p_out->o_sign_method = SM_HMACSHA256;
+	else {
+		fail(c, "InvalidParameterValue", "A value specified in "
+		    "`SignatureMethod` is not valid, is unsupported, or cannot be "
+		    "used.");
+		return false;
+	}
+	c->p_secret_id = kv_get(c->p_form, c->p_nform, "SecretId");
+	return true;
+}
+
+static void
+verify(struct pctx *c, struct verify_result *vr)
+{
+	if (c->p_v3)
+		verify_tc3(c->p_req, &c->p_auth, c->p_timestamp,
+		    c->p_account->a_secret_key, conf.c_strict_signature, vr);
+	else
+		verify_v1(c->p_req, c->p_form, c->p_nform, c->p_out->o_sign_method,
+		    c->p_account->a_secret_key, conf.c_strict_signature, vr);
+}
+
+/* Checks 9 to 13: who signed, when, with which token, and whether rightly. */
+static bool
+check_credentials(struct pctx *c)
+{
+	struct account *a;
+	long long now = (long long)clock_now();
+
+	c->p_out->o_secret_id = xstrdup(c->p_secret_id);
+	a = cred_find(c->p_secret_id);
+	if (!conf.c_auth) {
+		/* --auth off: canned answers, but the journal still learns
+		 * whether the signature would have passed. */
+		c->p_account = a;
+		if (a != NULL)
+			verify(c, &c->p_out->o_verify);
+		return true;
+	}
+	if (!cred_secret_id_well_formed(c->p_secret_id)) {
+		fail(c, "AuthFailure.InvalidSecretId", NULL);
+		return false;
+	}
+	if (a == NULL || a->a_state == AS_DISABLED) {
+		fail(c, "AuthFailure.SecretIdNotFound", NULL);
+		return false;
+	}
+	c->p_account = a;
+	if (llabs(now - c->p_ts) > TM_TIMESTAMP_WINDOW) {
+		fail(c, "AuthFailure.SignatureExpire", NULL);
+		return false;
+	}
+	/* A permanent key sent with a token is refused too (mock convention):
+	 * a client that does so has mixed up two sets of credentials. */
+	if (a->a_token != NULL ? (c->p_token == NULL ||
+	    !crypto_streq_ct(c->p_token, a->a_token) ||
+	    (a->a_token_expires_at != 0 && a->a_token_expires_at < now)) :
+	    c->p_token != NULL) {
+		fail(c, "AuthFailure.TokenFailure", NULL);
+		return false;
+	}
+	verify(c, &c->p_out->o_verify);
+	if (!c->p_out->o_verify.vr_ok) {
+		fail(c, "AuthFailure.SignatureFailure", NULL);
+		return false;
+	}
+	return true;
+}
+
+static void
+run_action(struct pctx *c)
+{
+	const struct action_def *ad = action_find(c->p_action);
+	struct act_ctx ac = {
+		.ac_req = c->p_req, .ac_action = c->p_action,
+		.ac_region = c->p_region, .ac_params = c->p_params,
+		.ac_from_form = c->p_from_form, .ac_account = c->p_account,
+		.ac_lang_en = c->p_lang_en,
+	};
+	struct act_result res = { 0 };
+
+	if (ad->ad_fn == NULL) {
+		fail_msg(c, "UnsupportedOperation", xasprintf("tmtmock %s does "
+		    "not serve `%s` yet: only TextTranslate is answered.",
+		    TMTMOCK_VERSION, c->p_action));
+		return;
+	}
+	ad->ad_fn(&ac, &res);
+	if (res.ar_err_code != NULL) {
+		fail_msg(c, res.ar_err_code, res.ar_err_msg);
+		return;
+	}
+	c->p_out->o_body = answer_ok(res.ar_resp, c->p_out->o_request_id);
+}
+
+void
+pipeline_run(const struct req *r, struct outcome *o)
+{
+	struct pctx c = { .p_req = r, .p_out = o };
+
+	memset(o, 0, sizeof *o);
+	o->o_http_status = 200;
+	rng_uuid(o->o_request_id);
+	/* Until v1's Language parameter is decoded only the header is known. */
+	c.p_lang_en = lang_is_en(req_header(r, "X-TC-Language"));
+
+	if (check_transport(&c) && check_decode(&c) && check_common(&c) &&
+	    check_target(&c) && check_auth_form(&c) && check_credentials(&c))
+		run_action(&c);
+
+	if (o->o_content_type == NULL)
+		o->o_content_type = xstrdup("application/json");
+	o->o_body_len = strlen(o->o_body);
+	tc3_auth_free(&c.p_auth);
+	kv_free(c.p_form, c.p_nform);
+	json_decref(c.p_params);
+}
+
+void
+outcome_free(struct outcome *o)
+{
+	free(o->o_content_type);
+	free(o->o_body);
+	free(o->o_action);
+	free(o->o_secret_id);
+	verify_result_free(&o->o_verify);
+	memset(o, 0, sizeof *o);
+}

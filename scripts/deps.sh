@@ -1,0 +1,57 @@
+#!/bin/sh
+# deps.sh [build|test]: make sure what tmtmock needs is installed.
+#
+# Missing Debian packages are installed with apt-get when running as root;
+# otherwise this prints the exact command to run and exits 1. "build" needs
+# the compiler and the libraries; "test" also needs CUnit, Python with pytest,
+# Node.js and npm, and the official Node SDK (npm ci, from the lock file).
+set -eu
+
+what=${1:-build}
+here=$(cd "$(dirname "$0")/.." && pwd)
+missing=""
+
+need_pkg() {	# need_pkg PACKAGE TEST...: add PACKAGE unless TEST succeeds
+	pkg=$1; shift
+	if ! "$@" >/dev/null 2>&1; then
+		missing="$missing $pkg"
+	fi
+}
+
+need_pkg gcc command -v cc
+need_pkg make command -v make
+need_pkg pkg-config command -v pkg-config
+need_pkg libevent-dev pkg-config --exists libevent
+need_pkg libjansson-dev pkg-config --exists jansson
+need_pkg libssl-dev pkg-config --exists libcrypto
+need_pkg ca-certificates test -e /etc/ssl/certs/ca-certificates.crt
+if [ "$what" = test ]; then
+	need_pkg libcunit1-dev pkg-config --exists cunit
+	need_pkg python3-pytest /usr/bin/python3 -c 'import pytest'
+	need_pkg nodejs command -v node
+	# nodesource's nodejs bundles npm; Debian's does not.
+	need_pkg npm command -v npm
+fi
+
+if [ -n "$missing" ]; then
+	cmd="apt-get install -y --no-install-recommends$missing"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "tmtmock needs these Debian packages:$missing" >&2
+		echo "run:  sudo apt-get update && sudo $cmd" >&2
+		exit 1
+	fi
+	echo "deps: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	$cmd >/dev/null
+fi
+
+if [ "$what" = test ]; then
+	sdk="$here/conformance/clients/node-sdk"
+	if [ ! -d "$sdk/node_modules/tencentcloud-sdk-nodejs-tmt" ] ||
+	    [ "$sdk/package-lock.json" -nt "$sdk/node_modules/.package-lock.json" ]; then
+		echo "deps: installing the official Node SDK (npm ci)" >&2
+		(cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+fi
