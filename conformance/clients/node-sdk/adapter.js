@@ -1,0 +1,298 @@
+#!/usr/bin/env node
+// Conformance adapter for the official Tencent Cloud Node.js SDK (tencentcloud-sdk-nodejs-tmt).
+//
+// Protocol (conformance.md section 1): newline-delimited JSON on stdin, one answer per message
+// on stdout; logs go to stderr.
+//   {"cmd":"start","protocol":1}  -> {"client":{"name":"node-sdk","version":...,"language":"javascript","capabilities":[...]}}
+//   {"cmd":"run","seq":N,...}     -> {"seq":N,"result":{"ok":true,"response":{...}}}
+//                                    {"seq":N,"result":{"ok":false,"error":{"kind","code","message","request_id"}}}
+//                                    {"seq":N,"skipped":{"reason","issue_url"}}
+//                                    {"seq":N,"errored":{"message","traceback"}}   (a bug in this adapter)
+//   {"cmd":"stop"}                -> exit 0, no answer
+// One-shot mode: a single "run" line then EOF; the answer is written before the process exits.
+//
+// The SDK is used exactly as an application would: tmt.v20180321.Client with
+// profile.httpProfile.{endpoint, protocol, reqMethod, reqTimeout}, profile.signMethod and
+// profile.language. Nothing of the SDK is patched.
+"use strict";
+
+const fs = require("fs");
+const path = require("path");
+const readline = require("readline");
+
+// stdout carries the protocol only: anything the SDK or its dependencies print goes to stderr.
+for (const name of ["log", "info", "debug", "warn"]) {
+  console[name] = (...args) => console.error(...args);
+}
+
+// common/http/fetch.js sends *every* request through process.env.http_proxy when it is set
+// (an https-proxy-agent tunnel, even for http:// URLs). The mock is on loopback: never proxy.
+if (process.env.http_proxy !== undefined) {
+  process.stderr.write(`node-sdk adapter: ignoring http_proxy=${process.env.http_proxy}\n`);
+  delete process.env.http_proxy;
+}
+
+const SDK_DIR = path.join(__dirname, "node_modules");
+const tmtSdk = require("tencentcloud-sdk-nodejs-tmt");
+const SDKException = require(
+  "tencentcloud-sdk-nodejs-common/tencentcloud/common/exception/tencent_cloud_sdk_exception"
+).default;
+const TmtClient = tmtSdk.tmt.v20180321.Client;
+
+function packageVersion(name) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(SDK_DIR, name, "package.json"), "utf8")).version;
+  } catch (e) {
+    return null;
+  }
+}
+
+const SDK_VERSION = packageVersion("tencentcloud-sdk-nodejs-tmt");
+const COMMON_VERSION = packageVersion("tencentcloud-sdk-nodejs-common");
+
+// The actions this SDK version has a method for (4.1.207: TextTranslate, ImageTranslateLLM).
+const ACTIONS = Object.getOwnPropertyNames(TmtClient.prototype).filter(
+  (n) => /^[A-Z]/.test(n) && typeof TmtClient.prototype[n] === "function"
+);
+
+// Language values the SDK accepts; any other value makes the Client constructor throw.
+let SUPPORTED_LANGUAGES = ["zh-CN", "en-US"];
+try {
+  SUPPORTED_LANGUAGES = require("tencentcloud-sdk-nodejs-common/tencentcloud/common/interface")
+    .SUPPORT_LANGUAGE_LIST;
+} catch (e) {
+  /* keep the default */
+}
+
+const CAPABILITIES = [
+  ...ACTIONS,
+  "sign:TC3-HMAC-SHA256",
+  "sign:HmacSHA256",
+  "sign:HmacSHA1",
+  "method:POST",
+  "method:GET",
+  "timeout",
+  "token",
+  "language",
+  // no "retry": the Node SDK never retries (tencent-api.md 8.2).
+];
+
+function clientInfo() {
+  return {
+    name: "node-sdk",
+    version: SDK_VERSION,
+    language: "javascript",
+    capabilities: CAPABILITIES,
+  };
+}
+
+// "http://127.0.0.1:40123" -> protocol "http://", endpoint "127.0.0.1:40123" (tencent-api.md 8.1:
+// the SDK builds protocol + endpoint + "/", and protocol must include "://").
+function splitEndpoint(endpoint) {
+  let text = String(endpoint || "");
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = "http://" + text;
+  const u = new URL(text);
+  const p = u.pathname.replace(/\/+$/, "");
+  return { protocol: u.protocol + "//", endpoint: u.host + p };
+}
+
+function buildClient(msg) {
+  const opts = msg.options || {};
+  const creds = msg.credentials || {};
+  const { protocol, endpoint } = splitEndpoint(msg.endpoint);
+  const httpProfile = { endpoint, protocol };
+  if (opts.method) httpProfile.reqMethod = String(opts.method).toUpperCase();
+  if (typeof opts.timeout_ms === "number" && opts.timeout_ms > 0) {
+    httpProfile.reqTimeout = opts.timeout_ms / 1000; // seconds; the SDK multiplies by 1000
+  }
+  const profile = { httpProfile };
+  if (opts.sign_method) profile.signMethod = opts.sign_method;
+  if (opts.language) {
+    // The Client constructor throws on any language but zh-CN/en-US: an option the client cannot
+    // honour is ignored (conformance.md section 1), the server then uses its default.
+    if (SUPPORTED_LANGUAGES.includes(opts.language)) profile.language = opts.language;
+    else process.stderr.write(`node-sdk adapter: language ${opts.language} not supported by the SDK; not sent\n`);
+  }
+  const credential = { secretId: creds.secret_id, secretKey: creds.secret_key };
+  if (creds.token !== null && creds.token !== undefined) credential.token = creds.token;
+  return new TmtClient({ credential, region: msg.region || undefined, profile });
+}
+
+function errorName(err) {
+  if (err && err.constructor && err.constructor.name) return err.constructor.name;
+  return typeof err;
+}
+
+function failure(kind, err, extra) {
+  const message = err && err.message !== undefined ? String(err.message) : String(err);
+  return {
+    ok: false,
+    error: Object.assign(
+      {
+        kind,
+        code: null,
+        // non-API errors: the exception class is part of the message (the SDK does not wrap
+        // every failure in its own exception, see below).
+        message: `${errorName(err)}: ${message}`,
+        request_id: (err && err.requestId) || null,
+      },
+      extra || {}
+    ),
+  };
+}
+
+// Turn whatever the SDK threw into the protocol's error. What the SDK (common 4.1.220) throws:
+//  - API error envelope: TencentCloudSDKHttpException with .code, .message, .requestId (parseResponse)
+//  - HTTP status != 200: TencentCloudSDKHttpException(statusText) with .httpCode, no .code
+//  - transport failure: TencentCloudSDKHttpException wrapping node-fetch's message
+//    ("network timeout at: URL" for the timeout, "request to URL failed, reason: ..." otherwise)
+//  - body not JSON / body read failed / body timeout: node-fetch's raw FetchError (not wrapped)
+//  - 200 JSON without "Response": a raw TypeError from parseResponse
+//  - invalid signMethod: TencentCloudSDKHttpException("signMethod invalid, ...") before sending
+function classify(err) {
+  const message = err && err.message !== undefined ? String(err.message) : String(err);
+  const stack = (err && err.stack) || "";
+  if (err instanceof SDKException || errorName(err) === "TencentCloudSDKHttpException") {
+    if (err.code !== undefined && err.code !== null) {
+      return {
+        ok: false,
+        error: {
+          kind: "api",
+          code: String(err.code),
+          message,
+          request_id: err.requestId || null,
+        },
+      };
+    }
+    if (err.httpCode !== undefined) {
+      return failure("network", { message: `HTTP ${err.httpCode} ${message}`, constructor: err.constructor });
+    }
+    if (/^network timeout at/.test(message)) return failure("timeout", err);
+    if (/aborted/i.test(message)) return failure("timeout", err);
+    if (/^request to .* failed, reason:/.test(message)) return failure("network", err);
+    return failure("other", err);
+  }
+  if (err && err.name === "FetchError") {
+    switch (err.type) {
+      case "invalid-json":
+        return failure("parse", err);
+      case "body-timeout":
+      case "request-timeout":
+        return failure("timeout", err);
+      case "system":
+        return failure("network", err);
+      default:
+        return failure("other", err);
+    }
+  }
+  if (err && err.name === "AbortError") return failure("timeout", err);
+  if ((err instanceof TypeError || err instanceof SyntaxError) && /parseResponse/.test(stack)) {
+    return failure("parse", err);
+  }
+  return failure("other", err);
+}
+
+async function run(msg) {
+  const seq = msg.seq === undefined ? null : msg.seq;
+  const action = msg.action;
+  if (!ACTIONS.includes(action)) {
+    return {
+      seq,
+      skipped: {
+        reason: `tencentcloud-sdk-nodejs-tmt ${SDK_VERSION} has no ${action} method`,
+        issue_url: null,
+      },
+    };
+  }
+  let client;
+  try {
+    client = buildClient(msg);
+  } catch (err) {
+    return { seq, result: failure("other", err) };
+  }
+  try {
+    const response = await client[action](msg.params || {});
+    return { seq, result: { ok: true, response } };
+  } catch (err) {
+    return { seq, result: classify(err) };
+  }
+}
+
+function write(obj) {
+  return new Promise((resolve) => {
+    let line;
+    try {
+      line = JSON.stringify(obj, (k, v) => (typeof v === "bigint" ? Number(v) : v));
+    } catch (err) {
+      line = JSON.stringify({
+        seq: obj && obj.seq !== undefined ? obj.seq : null,
+        errored: { message: `cannot serialise the answer: ${err.message}`, traceback: err.stack || "" },
+      });
+    }
+    process.stdout.write(line + "\n", () => resolve());
+  });
+}
+
+async function handle(line) {
+  let msg;
+  try {
+    msg = JSON.parse(line);
+  } catch (err) {
+    await write({ seq: null, errored: { message: `not JSON: ${err.message}`, traceback: "" } });
+    return true;
+  }
+  const seq = msg && msg.seq !== undefined ? msg.seq : null;
+  try {
+    switch (msg && msg.cmd) {
+      case "start":
+        await write({ client: clientInfo() });
+        return true;
+      case "run":
+        await write(await run(msg));
+        return true;
+      case "stop":
+        return false;
+      default:
+        await write({ seq, errored: { message: `unknown cmd ${JSON.stringify(msg && msg.cmd)}`, traceback: "" } });
+        return true;
+    }
+  } catch (err) {
+    await write({ seq, errored: { message: String(err && err.message), traceback: (err && err.stack) || "" } });
+    return true;
+  }
+}
+
+process.on("unhandledRejection", (err) => {
+  process.stderr.write(`node-sdk adapter: unhandled rejection: ${(err && err.stack) || err}\n`);
+});
+process.on("uncaughtException", (err) => {
+  process.stderr.write(`node-sdk adapter: uncaught exception: ${(err && err.stack) || err}\n`);
+});
+
+function main() {
+  process.stderr.write(
+    `node-sdk adapter: tencentcloud-sdk-nodejs-tmt ${SDK_VERSION}, -common ${COMMON_VERSION}, node ${process.version}\n`
+  );
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  // Messages are handled strictly one after another, in arrival order.
+  let chain = Promise.resolve(true);
+  let stopped = false;
+  rl.on("line", (line) => {
+    if (!line.trim()) return;
+    chain = chain.then(async (going) => {
+      if (!going || stopped) return false;
+      const more = await handle(line);
+      if (!more) {
+        stopped = true;
+        rl.close();
+        process.exit(0);
+      }
+      return more;
+    });
+  });
+  rl.on("close", () => {
+    chain.then(() => process.exit(0));
+  });
+}
+
+main();
