@@ -85,7 +85,7 @@ cred_account_parse(json_t *obj, char *errbuf, size_t errlen)
 	size_t i;
 
 	if (!json_is_object(obj)) {
-		snprintf(errbuf, errlen, "must be an object");
+		snprintf(errbuf, errlen, ": must be an object");
 		goto fail;
 	}
 	json_object_foreach(obj, key, v) {
@@ -229,7 +229,9 @@ cred_load(const char *dir, char *errbuf, size_t errlen)
 	loaded = xcalloc(json_array_size(list), sizeof *loaded);
 	json_array_foreach(list, i, item) {
 		if ((loaded[n] = cred_account_parse(item, why, sizeof why)) == NULL) {
-			snprintf(errbuf, errlen, "%s: accounts[%zu].%s", path, i, why);
+			/* why is "field: problem", or ": problem" for the entry. */
+			snprintf(errbuf, errlen, "%s: accounts[%zu]%s%s", path, i,
+			    why[0] == ':' ? "" : ".", why);
 			goto out;
 		}
 		for (j = 0; j < n; j++)
