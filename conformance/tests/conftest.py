@@ -13,10 +13,13 @@ from harness.mockproc import ROOT, MockProcess, binary  # noqa: E402
 
 @pytest.fixture(scope="module")
 def mock() -> MockProcess:
-    """A tmtmock on a free loopback port with the project's fixtures and a fixed seed."""
+    """A tmtmock on a free loopback port with the project's fixtures and a fixed seed.
+
+    Rate limiting is off here: these tests send hundreds of requests with one
+    account; the rate-limit tests start their own mock with it on."""
     if not binary().exists():
         pytest.fail(f"{binary()} is missing: build it with `make build`")
-    m = MockProcess(["--fixtures", str(ROOT / "fixtures"), "--seed", "42"]).start()
+    m = MockProcess(["--fixtures", str(ROOT / "fixtures"), "--seed", "42", "--no-rate-limit"]).start()
     yield m
     code = m.stop()
     # A clean stop is SIGTERM's; a crash (ASan, segfault) shows here.

@@ -41,7 +41,7 @@ FIXTURES = str(ROOT / "fixtures")
 
 
 def _mock(*extra: str) -> Iterator[MockProcess]:
-    m = MockProcess(["--fixtures", FIXTURES, "--seed", "42", *extra]).start()
+    m = MockProcess(["--fixtures", FIXTURES, "--seed", "42", "--no-rate-limit", *extra]).start()
     yield m
     code = m.stop()
     assert code in (0, -15), f"tmtmock {extra} exited {code}; stderr:\n{''.join(m.stderr_lines)}"

@@ -1,83 +1,137 @@
 /*
- * act_text.c: the text actions. TextTranslate answers a deterministic,
- * visibly marked pseudo-translation (mock convention, README): tests need
- * an answer that is stable and obviously not a real translation.
+ * act_text.c: TextTranslate, TextTranslateBatch and LanguageDetect.
+ * Parameters arrive validated and typed (schema.c); this file applies the
+ * text rules of check 19 (length, Source: auto, language pairs).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tmtmock.h"
 
-static void
-act_fail(struct act_result *res, const char *code, char *msg)
+/* LanguageDetect's documented limit ("低于2000"), separate from --text-limit. */
+#define DETECT_TEXT_LIMIT 2000
+
+static size_t
+cp_len(const char *s)
 {
-	res->ar_err_code = code;
-	res->ar_err_msg = msg;
+	return utf8_codepoints(s, strlen(s));
+}
+
+/* Length rule: under the limit, in code points. */
+static bool
+check_length(struct act_ctx *c, size_t chars, long long limit,
+    struct act_result *res)
+{
+	char arg[32];
+
+	if ((long long)chars < limit)
+		return true;
+	snprintf(arg, sizeof arg, "%lld", limit);
+	act_fail_cat(c, res, "UnsupportedOperation.TextTooLong", arg);
+	return false;
 }
 
 /*
- * Reads a required string parameter; on failure fills res and returns NULL.
+ * Resolves Source (detecting it for "auto" from text) and checks the pair.
+ * Returns the source code to answer with, or NULL with res set.
  */
 static const char *
-param_string(struct act_ctx *c, const char *name, struct act_result *res)
+resolve_pair(struct act_ctx *c, enum lang_table table, const char *source,
+    const char *target, const char *text, struct act_result *res)
 {
-	json_t *v = json_object_get(c->ac_params, name);
+	enum lang_check lc;
 
-	if (v == NULL || json_is_null(v)) {
-		act_fail(res, "MissingParameter", xasprintf(
-		    "The request is missing a required parameter `%s`.", name));
+	if (strcmp(source, "auto") == 0) {
+		source = detect_language(text, strlen(text));
+		if (source == NULL) {
+			act_fail_cat(c, res, "FailedOperation.LanguageRecognitionErr", NULL);
+			return NULL;
+		}
+	}
+	if ((lc = lang_pair(table, source, target)) != LC_OK) {
+		lang_error(lc, source, target, c->ac_lang_en, res);
 		return NULL;
 	}
-	if (!json_is_string(v)) {
-		act_fail(res, "InvalidParameter",
-		    xasprintf("Parameter `%s` type error.", name));
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
-/* Reads a required integer; form-encoded requests carry it as a string. */
-static bool
-param_int(struct act_ctx *c, const char *name, long long *out,
-    struct act_result *res)
-{
-	json_t *v = json_object_get(c->ac_params, name);
-
-	if (v == NULL || json_is_null(v)) {
-		act_fail(res, "MissingParameter", xasprintf(
-		    "The request is missing a required parameter `%s`.", name));
-		return false;
-	}
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return true;
-	}
-	if (c->ac_from_form && json_is_string(v) &&
-	    str_is_decimal(json_string_value(v), out))
-		return true;
-	act_fail(res, "InvalidParameter",
-	    xasprintf("Parameter `%s` type error.", name));
-	return false;
+	return source;
 }
 
 void
 act_text_translate(struct act_ctx *c, struct act_result *res)
 {
-	const char *text, *source, *target;
-	long long project;
+	const char *text = param_str(c, "SourceText");
+	const char *target = param_str(c, "Target"), *source;
+	size_t chars = cp_len(text);
 	json_t *resp;
 
-	if ((text = param_string(c, "SourceText", res)) == NULL ||
-	    (source = param_string(c, "Source", res)) == NULL ||
-	    (target = param_string(c, "Target", res)) == NULL ||
-	    !param_int(c, "ProjectId", &project, res))
+	if (!check_length(c, chars, conf.c_text_limit, res) ||
+	    (source = resolve_pair(c, LP_TEXT, param_str(c, "Source"), target,
+	    text, res)) == NULL ||
+	    !act_gate(c, Q_TEXT, (long long)chars, res))
 		return;
 	resp = json_object();
-	json_object_set_new(resp, "TargetText",
-	    json_sprintf("[%s->%s] %s", source, target, text));
+	json_object_set_new(resp, "TargetText", json_string_take(
+	    xlate_text(source, target, text, param_str(c, "UntranslatedText"))));
 	json_object_set_new(resp, "Source", json_string(source));
 	json_object_set_new(resp, "Target", json_string(target));
-	json_object_set_new(resp, "UsedAmount",
-	    json_integer((json_int_t)utf8_codepoints(text, strlen(text))));
+	json_object_set_new(resp, "UsedAmount", json_integer((json_int_t)chars));
+	res->ar_resp = resp;
+}
+
+void
+act_text_translate_batch(struct act_ctx *c, struct act_result *res)
+{
+	json_t *list = json_object_get(c->ac_params, "SourceTextList"), *item;
+	const char *target = param_str(c, "Target"), *source;
+	struct buf all = { 0 };
+	json_t *out, *resp;
+	size_t i, chars = 0;
+
+	json_array_foreach(list, i, item) {
+		chars += cp_len(json_string_value(item));
+		buf_adds(&all, json_string_value(item));
+		buf_addc(&all, '\n');
+	}
+	/* "单次请求的文本长度总和需要低于6000字符": the sum counts. */
+	if (!check_length(c, chars, conf.c_text_limit, res) ||
+	    (source = resolve_pair(c, LP_BATCH, param_str(c, "Source"), target,
+	    buf_str(&all), res)) == NULL ||
+	    !act_gate(c, Q_TEXT, (long long)chars, res)) {
+		buf_free(&all);
+		return;
+	}
+	buf_free(&all);
+	out = json_array();
+	json_array_foreach(list, i, item)
+		json_array_append_new(out, json_string_take(xlate_text(
+		    source, target, json_string_value(item), NULL)));
+	resp = json_object();
+	json_object_set_new(resp, "Source", json_string(source));
+	json_object_set_new(resp, "Target", json_string(target));
+	json_object_set_new(resp, "TargetTextList", out);
+	json_object_set_new(resp, "UsedAmount", json_integer((json_int_t)chars));
+	res->ar_resp = resp;
+}
+
+void
+act_language_detect(struct act_ctx *c, struct act_result *res)
+{
+	const char *text = param_str(c, "Text"), *lang;
+	json_t *resp;
+
+	if (!check_length(c, cp_len(text), DETECT_TEXT_LIMIT, res))
+		return;
+	if ((lang = detect_language(text, strlen(text))) == NULL) {
+		act_fail_cat(c, res, "FailedOperation.LanguageRecognitionErr", NULL);
+		return;
+	}
+	if (!act_gate(c, Q_NONE, 0, res))
+		return;
+	/* The documented answer codes are jp and kr, not ja and ko. */
+	if (strcmp(lang, "ja") == 0)
+		lang = "jp";
+	else if (strcmp(lang, "ko") == 0)
+		lang = "kr";
+	resp = json_object();
+	json_object_set_new(resp, "Lang", json_string(lang));
 	res->ar_resp = resp;
 }

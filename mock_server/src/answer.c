@@ -32,16 +32,22 @@ static json_t *
 json_string_lossy(const char *s)
 {
 	json_t *j;
-	char *copy, *p;
+	char *clean;
 
 	if ((j = json_string(s)) != NULL)
 		return j;
-	copy = xstrdup(s);
-	for (p = copy; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
+	clean = utf8_sanitize(s);
+	j = json_string(clean);
+	free(clean);
+	return j;
+}
+
+json_t *
+json_string_take(char *s)
+{
+	json_t *j = json_string_lossy(s);
+
+	free(s);
 	return j;
 }
 

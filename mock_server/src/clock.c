@@ -17,3 +17,13 @@ clock_set_offset(long long offset_s)
 {
 	clock_offset = offset_s;
 }
+
+long long
+clock_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	    clock_offset * 1000;
+}

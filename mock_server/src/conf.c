@@ -114,6 +114,43 @@ set_verbose(const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+set_text_limit(const char *arg, char *err, size_t errlen)
+{
+	long long v;
+
+	if (!str_is_decimal(arg, &v) || v < 1 || v > 1000000) {
+		snprintf(err, errlen, "--text-limit: \"%s\" is not a number of "
+		    "characters from 1 to 1000000", arg);
+		return -1;
+	}
+	conf.c_text_limit = v;
+	return 0;
+}
+
+static int
+set_language_errors(const char *arg, char *err, size_t errlen)
+{
+	if (strcmp(arg, "observed") == 0)
+		conf.c_language_errors_documented = false;
+	else if (strcmp(arg, "documented") == 0)
+		conf.c_language_errors_documented = true;
+	else {
+		snprintf(err, errlen, "--language-errors: \"%s\" is not observed "
+		    "or documented", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_no_rate_limit(const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	conf.c_rate_limit = false;
+	return 0;
+}
+
 /* --help and --version answer and exit 0; conf_parse handles them. */
 static const struct opt opts[] = {
 	{ "listen", 0, "ADDR:PORT", set_listen,
@@ -126,6 +163,12 @@ static const struct opt opts[] = {
 	  "off skips SecretId, timestamp, token and signature checks (default on)" },
 	{ "strict-signature", 0, NULL, set_strict,
 	  "demand service `tmt` and the exact Host in TC3 signatures" },
+	{ "text-limit", 0, "N", set_text_limit,
+	  "UnsupportedOperation.TextTooLong from N characters (default 6000; 2000 is the FAQ's)" },
+	{ "language-errors", 0, "observed|documented", set_language_errors,
+	  "unsupported languages as the live service answers (default) or as documented" },
+	{ "no-rate-limit", 0, NULL, set_no_rate_limit,
+	  "turn off RequestLimitExceeded (per SecretId + Action + Region QPS)" },
 	{ "verbose", 'v', NULL, set_verbose, "log one line per request on stderr" },
 	{ "help", 'h', NULL, NULL, "print this help and exit" },
 	{ "version", 0, NULL, NULL, "print the version and exit" },
@@ -140,14 +183,13 @@ conf_usage(FILE *f)
 	    "A mock of the Tencent Cloud Machine Translation API (TMT %s).\n\n"
 	    "options:\n", TMT_VERSION);
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
-		char head[64];
+		char head[80], shortopt[8] = "    ";
 
-		snprintf(head, sizeof head, "%s%c%s--%s%s%s",
-		    opts[i].o_short ? "-" : "", opts[i].o_short ? opts[i].o_short : ' ',
-		    opts[i].o_short ? ", " : " ", opts[i].o_long,
+		if (opts[i].o_short)
+			snprintf(shortopt, sizeof shortopt, "-%c, ", opts[i].o_short);
+		snprintf(head, sizeof head, "%s--%s%s%s", shortopt, opts[i].o_long,
 		    opts[i].o_arg ? " " : "", opts[i].o_arg ? opts[i].o_arg : "");
-		fprintf(f, "  %-28s %s\n", opts[i].o_short ? head : head + 2,
-		    opts[i].o_help);
+		fprintf(f, "  %-40s %s\n", head, opts[i].o_help);
 	}
 	fprintf(f, "\nexit status: 0 after a clean stop (SIGINT, SIGTERM), "
 	    "2 on bad options or fixtures, 1 when the address cannot be bound.\n");
@@ -185,6 +227,8 @@ conf_parse(int argc, char **argv)
 	conf.c_listen_port = 9000;
 	conf.c_fixtures = xstrdup(TMTMOCK_FIXTURES);
 	conf.c_auth = true;
+	conf.c_text_limit = 6000;
+	conf.c_rate_limit = true;
 
 	for (i = 1; i < argc; i++) {
 		const char *arg, *inl;

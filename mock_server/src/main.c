@@ -34,7 +34,9 @@ main(int argc, char **argv)
 	else if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
 		seed = (uint64_t)time(NULL);
 	rng_seed(seed);
-	if (cred_load(conf.c_fixtures, err, sizeof err) != 0) {
+	if (cred_load(conf.c_fixtures, err, sizeof err) != 0 ||
+	    xlate_load(conf.c_fixtures, err, sizeof err) != 0 ||
+	    image_load(conf.c_fixtures, err, sizeof err) != 0) {
 		fprintf(stderr, "tmtmock: %s\n", err);
 		return 2;
 	}
@@ -50,14 +52,20 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	file_init(base);
 	event_base_dispatch(base);
 	rc = 0;
 out:
 	front_stop();
+	file_clear();	/* its timer and callback connections live on base */
 	event_free(ev_int);
 	event_free(ev_term);
 	event_base_free(base);
 	cred_clear();
+	xlate_clear();
+	image_clear();
+	speech_clear();
+	limit_clear();
 	free(conf.c_listen_host);
 	free(conf.c_fixtures);
 	return rc;

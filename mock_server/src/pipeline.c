@@ -267,14 +267,14 @@ check_auth_form(struct pctx *c)
 }
 
 static void
-verify(struct pctx *c, struct verify_result *vr)
+verify(struct pctx *c, const struct account *a, struct verify_result *vr)
 {
 	if (c->p_v3)
-		verify_tc3(c->p_req, &c->p_auth, c->p_timestamp,
-		    c->p_account->a_secret_key, conf.c_strict_signature, vr);
+		verify_tc3(c->p_req, &c->p_auth, c->p_timestamp, a->a_secret_key,
+		    conf.c_strict_signature, vr);
 	else
 		verify_v1(c->p_req, c->p_form, c->p_nform, c->p_out->o_sign_method,
-		    c->p_account->a_secret_key, conf.c_strict_signature, vr);
+		    a->a_secret_key, conf.c_strict_signature, vr);
 }
 
 /* Checks 9 to 13: who signed, when, with which token, and whether rightly. */
@@ -289,9 +289,9 @@ check_credentials(struct pctx *c)
 	if (!conf.c_auth) {
 		/* --auth off: canned answers, but the journal still learns
 		 * whether the signature would have passed. */
-		c->p_account = a;
+		c->p_account = a != NULL && a->a_state != AS_DISABLED ? a : NULL;
 		if (a != NULL)
-			verify(c, &c->p_out->o_verify);
+			verify(c, a, &c->p_out->o_verify);
 		return true;
 	}
 	if (!cred_secret_id_well_formed(c->p_secret_id)) {
@@ -316,7 +316,7 @@ check_credentials(struct pctx *c)
 		fail(c, "AuthFailure.TokenFailure", NULL);
 		return false;
 	}
-	verify(c, &c->p_out->o_verify);
+	verify(c, a, &c->p_out->o_verify);
 	if (!c->p_out->o_verify.vr_ok) {
 		fail(c, "AuthFailure.SignatureFailure", NULL);
 		return false;
@@ -324,25 +324,96 @@ check_credentials(struct pctx *c)
 	return true;
 }
 
+/* Checks 14 to 16: what the account may do. */
+static bool
+check_account(struct pctx *c)
+{
+	static const char *const state_codes[] = {
+		[AS_NOT_REGISTERED] = "FailedOperation.UserNotRegistered",
+		[AS_ISOLATED] = "FailedOperation.ServiceIsolate",
+		[AS_STOPPED] = "FailedOperation.StopUsing",
+	};
+	struct account *a = c->p_account;
+	size_t i;
+	json_t *v;
+	bool allowed;
+
+	if (a == NULL)	/* --auth off with an unknown SecretId */
+		return true;
+	if (a->a_mfa) {
+		fail(c, "AuthFailure.MFAFailure", NULL);
+		return false;
+	}
+	if (a->a_service_denied) {
+		fail(c, "UnauthorizedOperation", NULL);
+		return false;
+	}
+	if (a->a_allow_actions != NULL) {
+		allowed = false;
+		json_array_foreach(a->a_allow_actions, i, v)
+			allowed |= strcmp(json_string_value(v), c->p_action) == 0;
+		if (!allowed) {
+			fail(c, "AuthFailure.UnauthorizedOperation", c->p_action);
+			return false;
+		}
+	}
+	if (a->a_state != AS_ACTIVE && a->a_state != AS_DISABLED) {
+		fail(c, state_codes[a->a_state], NULL);
+		return false;
+	}
+	return true;
+}
+
+/* Check 17: the rate over a sliding second, per SecretId + Action + Region. */
+static bool
+check_rate(struct pctx *c)
+{
+	const struct action_def *ad = action_find(c->p_action);
+	json_t *qps = c->p_account != NULL ?
+	    json_object_get(c->p_account->a_json, "qps") : NULL;
+	json_t *override = json_object_get(qps, c->p_action);
+	long long limit = override != NULL ? json_integer_value(override) : ad->ad_qps;
+	char *key;
+	int n;
+
+	if (!conf.c_rate_limit)
+		return true;
+	key = xasprintf("%s|%s|%s", c->p_secret_id, c->p_action, c->p_region);
+	n = limit_count(key, clock_now_ms());
+	free(key);
+	if (n <= limit)
+		return true;
+	/* The observed messages carry the real count and limit. */
+	fail_msg(c, "RequestLimitExceeded", c->p_lang_en ? xasprintf(
+	    "Your current request times equals to `%d` in a second, which exceeds "
+	    "the frequency limit `%lld` for a second. Please reduce the frequency "
+	    "of calls.", n, limit) : xasprintf("您当前每秒请求 `%d` 次，超过了每秒"
+	    "频率上限 `%lld`，请稍后重试。", n, limit));
+	return false;
+}
+
+/* Checks 18 to 22: parameters, then the action, which runs its own rules
+ * (19) and calls act_gate for DryRun (20) and the free quota (21). */
 static void
 run_action(struct pctx *c)
 {
 	const struct action_def *ad = action_find(c->p_action);
+	json_t *dry;
 	struct act_ctx ac = {
-		.ac_req = c->p_req, .ac_action = c->p_action,
-		.ac_region = c->p_region, .ac_params = c->p_params,
-		.ac_from_form = c->p_from_form, .ac_account = c->p_account,
-		.ac_lang_en = c->p_lang_en,
+		.ac_req = c->p_req, .ac_def = ad, .ac_region = c->p_region,
+		.ac_request_id = c->p_out->o_request_id,
+		.ac_params = c->p_params, .ac_account = c->p_account,
+		.ac_secret_id = c->p_secret_id, .ac_lang_en = c->p_lang_en,
 	};
 	struct act_result res = { 0 };
 
-	if (ad->ad_fn == NULL) {
-		fail_msg(c, "UnsupportedOperation", xasprintf("tmtmock %s does "
-		    "not serve `%s` yet: only TextTranslate is answered.",
-		    TMTMOCK_VERSION, c->p_action));
-		return;
+	if (schema_check(ad, c->p_params, c->p_from_form, &res)) {
+		dry = json_object_get(c->p_params, "DryRun");
+		ac.ac_dry_run = dry != NULL && json_is_true(dry);
+		/* DryRun is the mock's, not the action's: hide it from the action. */
+		json_object_del(c->p_params, "DryRun");
+		ad->ad_fn(&ac, &res);
 	}
-	ad->ad_fn(&ac, &res);
 	if (res.ar_err_code != NULL) {
 		fail_msg(c, res.ar_err_code, res.ar_err_msg);
 		return;
@@ -362,7 +433,8 @@ pipeline_run(const struct req *r, struct outcome *o)
 	c.p_lang_en = lang_is_en(req_header(r, "X-TC-Language"));
 
 	if (check_transport(&c) && check_decode(&c) && check_common(&c) &&
-	    check_target(&c) && check_auth_form(&c) && check_credentials(&c))
+	    check_target(&c) && check_auth_form(&c) && check_credentials(&c) &&
+	    check_account(&c) && check_rate(&c))
 		run_action(&c);
 
 	if (o->o_content_type == NULL)

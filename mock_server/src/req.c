@@ -223,9 +223,17 @@ form_unflatten(const struct kv *kv, size_t n, const char *const *skip)
 			if (*p == '.')
 				nseg++;
 		segs = xcalloc(nseg, sizeof *segs);
-		nseg = 0;
-		for (p = strtok(copy, "."); p != NULL; p = strtok(NULL, "."))
-			segs[nseg++] = p;
+		/* Split by hand: strtok would hide the empty segment of "A..B". */
+		segs[0] = copy;
+		nseg = 1;
+		for (p = copy; *p != '\0'; p++)
+			if (*p == '.') {
+				*p = '\0';
+				segs[nseg++] = p + 1;
+			}
+		for (j = 0; j < nseg; j++)
+			if (*segs[j] == '\0')
+				nseg = 0;
 		rc = nseg == 0 ? -1 : unflatten_put(root, segs, nseg, kv[i].v);
 		free(segs);
 		free(copy);

@@ -56,6 +56,8 @@ void buf_free(struct buf *);
 bool str_is_decimal(const char *s, long long *out);
 size_t utf8_codepoints(const char *s, size_t len);
 bool utf8_valid(const char *s, size_t len);
+/* Caller frees: s with each byte that is not valid UTF-8 replaced by '?'. */
+char *utf8_sanitize(const char *s);
 void str_lower(char *s);
 
 /* ---- log.c ---- */
@@ -85,6 +87,7 @@ void rng_uuid(char out[37]);
 
 /* ---- clock.c: the mock clock; every check of time reads it ---- */
 time_t clock_now(void);
+long long clock_now_ms(void);
 void clock_set_offset(long long offset_s);
 
 /* ---- sig_tc3.c: TC3-HMAC-SHA256, pure functions (tencent-api.md 2) ---- */
@@ -183,6 +186,7 @@ struct account {
 	bool		 a_billing_free;
 	long long	 a_monthly_free_chars;
 	long long	 a_used_chars;
+	int		 a_quota_month;	/* yyyymm a_used_chars counts; 0: not yet known */
 	json_t		*a_json;	/* the entry as loaded, owned */
 };
 /* Loads DIR/accounts.json. 0 on success; on failure -1 with a message
@@ -226,6 +230,8 @@ void verify_v1(const struct req *, const struct kv *params, size_t nparams,
 /* Both return a new string (caller frees): compact JSON, UTF-8 unescaped. */
 char *answer_ok(json_t *response /* stolen */, const char *request_id);
 char *answer_error(const char *code, const char *message, const char *request_id);
+/* A JSON string made of s, which it frees; bytes that are not UTF-8 become '?'. */
+json_t *json_string_take(char *s);
 
 /* ---- conf.c: options ---- */
 struct conf {
@@ -237,6 +243,9 @@ struct conf {
 	bool	 c_strict_signature;
 	bool	 c_auth;
 	int	 c_verbose;
+	long long c_text_limit;		/* TextTooLong at this many code points */
+	bool	 c_language_errors_documented;
+	bool	 c_rate_limit;
 };
 extern struct conf conf;
 /* 0: run; 1: exit 0 (help/version printed); 2: bad usage (message printed). */
@@ -259,18 +268,20 @@ struct outcome {
 void pipeline_run(const struct req *, struct outcome *);
 void outcome_free(struct outcome *);
 
-/* ---- act_text.c ---- */
-struct act_ctx {
-	const struct req *ac_req;
-	const char	*ac_action;
-	const char	*ac_region;
-	json_t		*ac_params;	/* business parameters, borrowed */
-	bool		 ac_from_form;	/* values arrived as strings */
-	struct account	*ac_account;
-	bool		 ac_lang_en;
+/* ---- schema.c: the action table and check 18 ---- */
+enum ptype { PT_STRING, PT_INT, PT_BOOL, PT_STRLIST, PT_BASE64 };
+struct param_def {
+	const char	*pd_name;
+	enum ptype	 pd_type;
+	bool		 pd_required;
+	size_t		 pd_max_len;		/* strings; 0: no limit */
+	const char *const *pd_strs;		/* allowed strings, NULL-terminated */
+	const long long	*pd_ints;		/* allowed integers, -1-terminated */
+	bool		 pd_nonneg;
 };
+struct act_ctx;
 /* Result of an action: either resp (a new reference) or an error code with
- * its message (caller frees err_msg). */
+ * its message (caller frees ar_err_msg). */
 struct act_result {
 	json_t		*ar_resp;
 	const char	*ar_err_code;
@@ -279,15 +290,125 @@ struct act_result {
 typedef void (*act_fn)(struct act_ctx *, struct act_result *);
 struct action_def {
 	const char	*ad_name;
-	act_fn		 ad_fn;	/* NULL: known action, not served by this build */
+	act_fn		 ad_fn;
+	const struct param_def *ad_params;	/* NULL-name-terminated */
+	int		 ad_qps;		/* default rate limit */
 };
 const struct action_def *action_find(const char *name);
+/* Check 18. Converts form strings to their types in place. false: res set. */
+bool schema_check(const struct action_def *, json_t *params, bool from_form,
+    struct act_result *res);
+/* Decoded length of standard base64, -1 if s is not base64. */
+long long base64_decoded_len(const char *s, size_t len);
+/* Caller frees; NULL if not base64. */
+unsigned char *base64_decode(const char *s, size_t len, size_t *outlen);
+
+/* ---- lang.c: language pairs per action ---- */
+enum lang_table { LP_TEXT, LP_BATCH, LP_IMAGE, LP_IMAGE_LLM, LP_SPEECH, LP_FILE };
+enum lang_check { LC_OK, LC_BAD_SOURCE, LC_BAD_TARGET, LC_NO_PAIR };
+enum lang_check lang_pair(enum lang_table, const char *source, const char *target);
+bool lang_is_source(enum lang_table, const char *code);
+/* Fills res with the error of --language-errors' dialect. */
+void lang_error(enum lang_check, const char *source, const char *target,
+    bool lang_en, struct act_result *res);
+
+/* ---- limit.c: rate limits; time comes in as an argument ---- */
+/* Counts a request under key at now_ms over a sliding second. Returns the
+ * number of requests in that second, this one included. */
+int limit_count(const char *key, long long now_ms);
+void limit_clear(void);
+
+/* ---- detect.c: language identification ---- */
+/* The TMT language code of text (zh, ja, ko, th, ar, ru, hi, en, fr, de, es, it, pt, vi, tr, id, ms), or NULL when it cannot tell (empty, digits/punctuation only). */
+const char *detect_language(const char *text, size_t len);
+
+/* ---- xlate.c: translations from fixtures, or pseudo-translations ---- */
+/* Loads DIR/translations.json if it exists; -1 with errbuf on a bad file. */
+int xlate_load(const char *dir, char *errbuf, size_t errlen);
+void xlate_clear(void);
+/* Caller frees. untranslated may be NULL. */
+char *xlate_text(const char *source, const char *target, const char *text,
+    const char *untranslated);
+
+/* ---- act_*.c: the actions ---- */
+struct act_ctx {
+	const struct req *ac_req;
+	const struct action_def *ac_def;
+	const char	*ac_region;
+	const char	*ac_request_id;
+	json_t		*ac_params;	/* validated business parameters, borrowed */
+	struct account	*ac_account;	/* NULL only with --auth off */
+	const char	*ac_secret_id;
+	bool		 ac_lang_en;
+	bool		 ac_dry_run;
+};
+/* Which free quota an action draws on (tencent-api.md 6.10). */
+enum quota { Q_NONE, Q_TEXT /* characters */, Q_FILE /* none for free tier */ };
+/* Checks 20 and 21, run by each action after its own rules (check 19):
+ * DryRun, then the free quota. false: res set. On true the characters are
+ * counted against the account. */
+bool act_gate(struct act_ctx *, enum quota, long long chars, struct act_result *);
+void act_fail(struct act_result *, const char *code, char *msg /* taken */);
+/* An error with the catalogue's message for the request's language. */
+void act_fail_cat(struct act_ctx *, struct act_result *, const char *code,
+    const char *arg);
+const char *param_str(struct act_ctx *, const char *name);	/* NULL if absent */
+long long param_int(struct act_ctx *, const char *name, long long dflt);
 void act_text_translate(struct act_ctx *, struct act_result *);
+void act_text_translate_batch(struct act_ctx *, struct act_result *);
+void act_language_detect(struct act_ctx *, struct act_result *);
+void act_speech_translate(struct act_ctx *, struct act_result *);
+void act_image_translate(struct act_ctx *, struct act_result *);
+void act_image_translate_llm(struct act_ctx *, struct act_result *);
+void act_file_translate(struct act_ctx *, struct act_result *);
+void act_get_file_translate(struct act_ctx *, struct act_result *);
 
 /* ---- front.c ---- */
 struct event_base;
 /* Binds, prints the listening line; -1 on failure with a message. */
 int front_start(struct event_base *, const char *host, int port);
 void front_stop(void);
+
+/* ---- act_speech.c: SpeechTranslate's sessions and audio rules ---- */
+/* The Seq numbers a session has seen, sorted. */
+struct seq_set {
+	long long	*ss_v;
+	size_t		 ss_n, ss_cap;
+};
+enum seq_check { SEQ_OK, SEQ_DUPLICATE, SEQ_GAP };
+/* Whether seq may follow those seen: not seen before, and at most 2000
+ * past the highest (past 0 for a new session). */
+enum seq_check seq_check(const struct seq_set *, long long seq);
+void seq_add(struct seq_set *, long long seq);
+void seq_free(struct seq_set *);
+enum audio_check { AUDIO_OK, AUDIO_NOT_STREAMABLE, AUDIO_TOO_LONG };
+/* A request streams unless it is the whole utterance: Seq 0 with IsEnd 1. */
+bool speech_streaming(long long seq, long long is_end);
+/* The audio rules for one chunk of decoded bytes in AudioFormat format. */
+enum audio_check speech_audio_check(long long format, bool streaming,
+    size_t decoded);
+void speech_clear(void);
+
+/* ---- act_image.c: image types and fixtures/images.json ---- */
+enum image_type { IMG_UNKNOWN, IMG_PNG, IMG_JPEG, IMG_BMP, IMG_PDF };
+/* The type by magic bytes. */
+enum image_type image_type(const unsigned char *, size_t);
+/* Loads DIR/images.json if it exists; -1 with errbuf on a bad file. */
+int image_load(const char *dir, char *errbuf, size_t errlen);
+void image_clear(void);
+
+/* ---- act_file.c: FileTranslate's tasks, their clock and callbacks ---- */
+enum task_status { TS_INIT, TS_WAIT, TS_SUCCESS, TS_FAIL };
+/* Where a task stands elapsed_ms after its creation; a task that cannot
+ * succeed (a Url the mock does not fetch) ends in TS_FAIL. */
+enum task_status file_task_status(long long elapsed_ms, bool fails,
+    int *progress);
+const char *file_status_name(enum task_status);
+/* Whether a CallbackUrl's host is loopback (127.0.0.0/8, ::1, localhost). */
+bool file_host_loopback(const char *host);
+/* Starts the timer that moves tasks on and calls back; file_clear() stops
+ * it and forgets every task. */
+void file_init(struct event_base *);
+void file_clear(void);
 
 #endif /* TMTMOCK_H */

@@ -163,44 +163,70 @@ utf8_codepoints(const char *s, size_t len)
 	return n;
 }
 
+/* Length of the valid UTF-8 sequence at p (at most len bytes), 0 if none. */
+static size_t
+utf8_seq(const unsigned char *p, size_t len)
+{
+	size_t need, k;
+	unsigned int cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	else if ((p[0] & 0xe0) == 0xc0) {
+		need = 1;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		need = 2;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		need = 3;
+		cp = p[0] & 0x07;
+	} else
+		return 0;
+	if (len <= need)
+		return 0;
+	for (k = 1; k <= need; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
+	    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need + 1;
+}
+
+char *
+utf8_sanitize(const char *s)
+{
+	size_t len = strlen(s), i = 0, n;
+	char *out = xmalloc(len + 1), *o = out;
+
+	while (i < len) {
+		if ((n = utf8_seq((const unsigned char *)s + i, len - i)) == 0) {
+			*o++ = '?';
+			i++;
+			continue;
+		}
+		memcpy(o, s + i, n);
+		o += n;
+		i += n;
+	}
+	*o = '\0';
+	return out;
+}
+
 bool
 utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	size_t i = 0, n;
 
 	while (i < len) {
-		unsigned char c = p[i];
-		size_t need, k;
-		unsigned int cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3;
-			cp = c & 0x07;
-		} else
+		if ((n = utf8_seq((const unsigned char *)s + i, len - i)) == 0)
 			return false;
-		if (len - i <= need)
-			return false;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF. */
-		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
-		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += need + 1;
+		i += n;
 	}
 	return true;
 }

@@ -88,8 +88,8 @@ signed_headers_problem(const char *sh)
 			ct = true;
 		if (n == 4 && strncmp(start, "host", 4) == 0)
 			host = true;
-		if (*p == ';')
-			p++;
+		if (*p == ';' && *++p == '\0')
+			return "SignedHeaders has an empty header name";
 	}
 	if (!ct || !host)
 		return "SignedHeaders must include content-type and host";

@@ -23,6 +23,13 @@ static int (*const registrations[])(void) = {
 	test_crypto_register,
 	test_sig_tc3_register,
 	test_sig_v1_register,
+	test_req_register,
+	test_region_register,
+	test_verify_register,
+	test_cred_register,
+	test_answer_register,
+	test_detect_register,
+	test_actions_media_register,
 };
 
 int

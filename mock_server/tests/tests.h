@@ -20,6 +20,13 @@ int test_crypto_register(void);
 int test_util_register(void);
 int test_sig_tc3_register(void);
 int test_sig_v1_register(void);
+int test_req_register(void);
+int test_region_register(void);
+int test_verify_register(void);
+int test_cred_register(void);
+int test_answer_register(void);
+int test_detect_register(void);
+int test_actions_media_register(void);
 
 /* One suite of NULL-name-terminated tests. */
 struct test_def {
