@@ -43,7 +43,8 @@ xlate_load(const char *dir, char *errbuf, size_t errlen)
 	    "translation" };
 	char *path = xasprintf("%s/translations.json", dir);
 	json_error_t jerr;
-	json_t *root = NULL, *list, *item;
+	json_t *root = NULL, *list, *item, *v;
+	const char *key;
 	struct stat st;
 	size_t i, f;
 	int rc = -1;
@@ -75,17 +76,22 @@ xlate_load(const char *dir, char *errbuf, size_t errlen)
 			    "object", path, i);
 			goto out;
 		}
-		if (json_object_size(item) != 4) {
-			snprintf(errbuf, errlen, "%s: translations[%zu]: must have "
-			    "exactly source, target, text and translation", path, i);
-			goto out;
+		json_object_foreach(item, key, v) {
+			for (f = 0; f < 4; f++)
+				if (strcmp(key, fields[f]) == 0)
+					break;
+			if (f == 4 && strcmp(key, "comment") != 0) {
+				snprintf(errbuf, errlen, "%s: translations[%zu].%s: "
+				    "unknown field", path, i, key);
+				goto out;
+			}
 		}
 		for (f = 0; f < 4; f++) {
-			json_t *v = json_object_get(item, fields[f]);
-
+			v = json_object_get(item, fields[f]);
 			if (!json_is_string(v)) {
 				snprintf(errbuf, errlen, "%s: translations[%zu].%s: "
-				    "must be a string", path, i, fields[f]);
+				    "%s", path, i, fields[f], v == NULL ?
+				    "required" : "must be a string");
 				goto out;
 			}
 			*dst[f] = xstrdup(json_string_value(v));

@@ -14,6 +14,12 @@
 // The SDK is used exactly as an application would: tmt.v20180321.Client with
 // profile.httpProfile.{endpoint, protocol, reqMethod, reqTimeout}, profile.signMethod and
 // profile.language. Nothing of the SDK is patched.
+//
+// tencentcloud-sdk-nodejs-tmt 4.1.207 has methods for TextTranslate and ImageTranslateLLM only
+// (the other six actions were dropped from the API definitions in 2026). The SDK's documented way
+// to call an action without a method is the generic CommonClient of tencentcloud-sdk-nodejs-common
+// (client.request(action, params)), which shares the Client's signing and transport
+// (AbstractClient); the adapter uses it, with the same profile, for the other TMT actions.
 "use strict";
 
 const fs = require("fs");
@@ -38,6 +44,9 @@ const SDKException = require(
   "tencentcloud-sdk-nodejs-common/tencentcloud/common/exception/tencent_cloud_sdk_exception"
 ).default;
 const TmtClient = tmtSdk.tmt.v20180321.Client;
+const { CommonClient } = require("tencentcloud-sdk-nodejs-common");
+const TMT_ENDPOINT = "tmt.tencentcloudapi.com";
+const TMT_VERSION = "2018-03-21";
 
 function packageVersion(name) {
   try {
@@ -51,9 +60,23 @@ const SDK_VERSION = packageVersion("tencentcloud-sdk-nodejs-tmt");
 const COMMON_VERSION = packageVersion("tencentcloud-sdk-nodejs-common");
 
 // The actions this SDK version has a method for (4.1.207: TextTranslate, ImageTranslateLLM).
-const ACTIONS = Object.getOwnPropertyNames(TmtClient.prototype).filter(
+const METHOD_ACTIONS = Object.getOwnPropertyNames(TmtClient.prototype).filter(
   (n) => /^[A-Z]/.test(n) && typeof TmtClient.prototype[n] === "function"
 );
+// Every action of TMT 2018-03-21 (tencent-api.md 6.1); those without a method go through
+// CommonClient.request().
+const TMT_ACTIONS = [
+  "TextTranslate",
+  "TextTranslateBatch",
+  "LanguageDetect",
+  "SpeechTranslate",
+  "ImageTranslate",
+  "ImageTranslateLLM",
+  "FileTranslate",
+  "GetFileTranslate",
+];
+const GENERIC_ACTIONS = TMT_ACTIONS.filter((a) => !METHOD_ACTIONS.includes(a));
+const ACTIONS = [...METHOD_ACTIONS, ...GENERIC_ACTIONS];
 
 // Language values the SDK accepts; any other value makes the Client constructor throw.
 let SUPPORTED_LANGUAGES = ["zh-CN", "en-US"];
@@ -83,6 +106,10 @@ function clientInfo() {
     version: SDK_VERSION,
     language: "javascript",
     capabilities: CAPABILITIES,
+    // Informational (a field added to the start answer): how each action is called.
+    calls: Object.fromEntries(
+      ACTIONS.map((a) => [a, METHOD_ACTIONS.includes(a) ? "Client method" : "CommonClient.request"])
+    ),
   };
 }
 
@@ -96,7 +123,7 @@ function splitEndpoint(endpoint) {
   return { protocol: u.protocol + "//", endpoint: u.host + p };
 }
 
-function buildClient(msg) {
+function buildClient(msg, generic) {
   const opts = msg.options || {};
   const creds = msg.credentials || {};
   const { protocol, endpoint } = splitEndpoint(msg.endpoint);
@@ -115,7 +142,8 @@ function buildClient(msg) {
   }
   const credential = { secretId: creds.secret_id, secretKey: creds.secret_key };
   if (creds.token !== null && creds.token !== undefined) credential.token = creds.token;
-  return new TmtClient({ credential, region: msg.region || undefined, profile });
+  const config = { credential, region: msg.region || undefined, profile };
+  return generic ? new CommonClient(TMT_ENDPOINT, TMT_VERSION, config) : new TmtClient(config);
 }
 
 function errorName(err) {
@@ -199,19 +227,21 @@ async function run(msg) {
     return {
       seq,
       skipped: {
-        reason: `tencentcloud-sdk-nodejs-tmt ${SDK_VERSION} has no ${action} method`,
+        reason: `${action} is not a TMT ${TMT_VERSION} action`,
         issue_url: null,
       },
     };
   }
+  const generic = !METHOD_ACTIONS.includes(action);
   let client;
   try {
-    client = buildClient(msg);
+    client = buildClient(msg, generic);
   } catch (err) {
     return { seq, result: failure("other", err) };
   }
   try {
-    const response = await client[action](msg.params || {});
+    const params = msg.params || {};
+    const response = generic ? await client.request(action, params) : await client[action](params);
     return { seq, result: { ok: true, response } };
   } catch (err) {
     return { seq, result: classify(err) };
