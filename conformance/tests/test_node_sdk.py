@@ -7,38 +7,25 @@ stdin, then EOF) and long-lived (start, runs, stop).
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.mockproc import ROOT, MockProcess
+from harness.mockproc import MockProcess
+from harness.nodesdk import (
+    ADAPTER_DIR, DEFAULT_ID, DEFAULT_KEY, NODE, REGION, REQUIRES_NODE_SDK, SDK_PACKAGE, SIGN_CASES, adapter_env,
+)
 
-ADAPTER_DIR = ROOT / "conformance" / "clients" / "node-sdk"
-SDK_PACKAGE = ADAPTER_DIR / "node_modules" / "tencentcloud-sdk-nodejs-tmt" / "package.json"
-NODE = shutil.which("node")
+pytestmark = REQUIRES_NODE_SDK
 
-pytestmark = [
-    pytest.mark.skipif(NODE is None, reason="`node` is not on PATH (the Node.js SDK adapter needs it)"),
-    pytest.mark.skipif(
-        not SDK_PACKAGE.exists(),
-        reason=f"{ADAPTER_DIR / 'node_modules'} is missing: run `npm ci` in {ADAPTER_DIR}",
-    ),
-]
-
-DEFAULT_ID = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE"
-DEFAULT_KEY = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE"
 TEMP_ID = "AKIDmockTemporary0000000000000000000"
 TEMP_KEY = "mockTemporarySecretKey000000000000"
 TEMP_TOKEN = "mock-sts-token-valid"
 DISABLED_ID = "AKIDmockDisabled00000000000000000000"
 DISABLED_KEY = "mockDisabledSecretKey0000000000000"
 UNKNOWN_ID = "AKID" + "Unknown0Key" + "0" * 21  # well formed: AKID + 32 letters/digits
-REGION = "ap-guangzhou"
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -46,9 +33,6 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 # that need escaping in a query/form (&, <, +, space).
 SOURCE_TEXT = "hello 世界 😀 <b>&+1"
 
-SIGN_METHODS = ["TC3-HMAC-SHA256", "HmacSHA256", "HmacSHA1"]
-METHODS = ["POST", "GET"]
-SIGN_CASES = [pytest.param(s, m, id=f"{s}-{m}") for s in SIGN_METHODS for m in METHODS]
 
 MSG_SIGNATURE_EN = "The provided credentials could not be validated. Please check your signature is correct."
 MSG_SIGNATURE_ZH = "请求签名验证失败，请检查您的签名计算是否正确。"
@@ -58,13 +42,6 @@ MSG_NOT_FOUND_ZH = "SecretId不存在，请输入正确的密钥。"
 assert len(UNKNOWN_ID) == 36
 
 
-def adapter_env() -> dict[str, str]:
-    """The environment without proxies: the SDK sends everything through $http_proxy when set."""
-    env = dict(os.environ)
-    for name in list(env):
-        if name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-            del env[name]
-    return env
 
 
 def run_message(

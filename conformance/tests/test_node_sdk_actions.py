@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
 import subprocess
 import threading
 import time
@@ -30,24 +29,15 @@ from harness.actions import (
     DEFAULT_LINE, FILE_DATA_FIELDS, b64, check_file_init, check_file_success, check_image, check_llm,
     check_speech, png, pseudo,
 )
-from harness.mockproc import ROOT, MockProcess
+from harness.mockproc import MockProcess
+from harness.nodesdk import (
+    ADAPTER_DIR, DEFAULT_ID, DEFAULT_KEY, METHODS, NODE, REGION, REQUIRES_NODE_SDK, SIGN_CASES, SIGN_METHODS,
+    adapter_env,
+)
 from harness.signer import flatten
 
-ADAPTER_DIR = ROOT / "conformance" / "clients" / "node-sdk"
-SDK_PACKAGE = ADAPTER_DIR / "node_modules" / "tencentcloud-sdk-nodejs-tmt" / "package.json"
-NODE = shutil.which("node")
+pytestmark = REQUIRES_NODE_SDK
 
-pytestmark = [
-    pytest.mark.skipif(NODE is None, reason="`node` is not on PATH (the Node.js SDK adapter needs it)"),
-    pytest.mark.skipif(
-        not SDK_PACKAGE.exists(),
-        reason=f"{ADAPTER_DIR / 'node_modules'} is missing: run `npm ci` in {ADAPTER_DIR}",
-    ),
-]
-
-DEFAULT_ID = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE"
-DEFAULT_KEY = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE"
-REGION = "ap-guangzhou"
 VERSION = "2018-03-21"
 
 ACTIONS = [
@@ -56,9 +46,6 @@ ACTIONS = [
 ]
 METHOD_ACTIONS = {"TextTranslate", "ImageTranslateLLM"}   # what tmt.v20180321.Client has in 4.1.207
 
-SIGN_METHODS = ["TC3-HMAC-SHA256", "HmacSHA256", "HmacSHA1"]
-METHODS = ["POST", "GET"]
-SIGN_CASES = [pytest.param(s, m, id=f"{s}-{m}") for s in SIGN_METHODS for m in METHODS]
 
 FILE_TEXT = "Hello, 世界 😀\nsecond line"
 
@@ -150,14 +137,6 @@ def start_proxy(mock: MockProcess) -> Proxy:
 # ---------------------------------------------------------------- the adapter
 
 
-def adapter_env() -> dict[str, str]:
-    import os
-
-    env = dict(os.environ)
-    for name in list(env):
-        if name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-            del env[name]
-    return env
 
 
 class Adapter:

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "tmtmock.h"
 
@@ -235,29 +234,17 @@ parse_entry(json_t *item, struct image_entry *e, const char *where,
 int
 image_load(const char *dir, char *errbuf, size_t errlen)
 {
-	char *path = xasprintf("%s/images.json", dir), *where = NULL;
-	json_error_t jerr;
-	json_t *root = NULL, *list, *item;
-	struct stat st;
+	char *path, *where = NULL;
+	json_t *root, *list, *item;
 	size_t i;
-	int rc = -1;
+	int rc;
 
 	image_clear();
-	if (stat(path, &st) != 0) {	/* the file is optional */
-		rc = 0;
+	/* The file is optional: 0 leaves rc at success. */
+	if ((rc = fixture_open(dir, "images.json", "images", true, &path, &root,
+	    &list, errbuf, errlen)) != 1)
 		goto out;
-	}
-	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		snprintf(errbuf, errlen, "%s: line %d column %d: %s", path,
-		    jerr.line, jerr.column, jerr.text);
-		goto out;
-	}
-	list = json_object_get(root, "images");
-	if (!json_is_array(list)) {
-		snprintf(errbuf, errlen, "%s: images: must be an array "
-		    "(the file is {\"images\": [...]})", path);
-		goto out;
-	}
+	rc = -1;
 	images = xcalloc(json_array_size(list), sizeof *images);
 	json_array_foreach(list, i, item) {
 		nimages = i + 1;

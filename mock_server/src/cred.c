@@ -206,26 +206,15 @@ cred_clear(void)
 int
 cred_load(const char *dir, char *errbuf, size_t errlen)
 {
-	char *path = xasprintf("%s/accounts.json", dir);
-	char why[256];
-	json_error_t jerr;
-	json_t *root = NULL, *list, *item;
+	char *path, why[256];
+	json_t *root, *list, *item;
 	struct account **loaded = NULL;
 	size_t i, n = 0, j;
 	int rc = -1;
 
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		snprintf(errbuf, errlen, "%s: line %d column %d: %s", path,
-		    jerr.line, jerr.column, jerr.text);
+	if (fixture_open(dir, "accounts.json", "accounts", false, &path, &root,
+	    &list, errbuf, errlen) != 1)
 		goto out;
-	}
-	list = json_object_get(root, "accounts");
-	if (!json_is_object(root) || !json_is_array(list)) {
-		snprintf(errbuf, errlen, "%s: accounts: must be an array "
-		    "(the file is {\"accounts\": [...]})", path);
-		goto out;
-	}
 	loaded = xcalloc(json_array_size(list), sizeof *loaded);
 	json_array_foreach(list, i, item) {
 		if ((loaded[n] = cred_account_parse(item, why, sizeof why)) == NULL) {

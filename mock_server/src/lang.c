@@ -34,26 +34,6 @@ static const struct pairs text_pairs[] = {
 	{ NULL, NULL },
 };
 
-/* TextTranslateBatch: the same, but zh <-> zh-TW was never added to it. */
-static const struct pairs batch_pairs[] = {
-	{ "zh", "en ja ko fr es it de tr ru pt vi id th ms ar" },
-	{ "zh-TW", "en ja ko fr es it de tr ru pt vi id th ms ar" },
-	{ "en", "zh zh-TW ja ko fr es it de tr ru pt vi id th ms ar hi" },
-	{ "ja", "zh zh-TW en ko" },
-	{ "ko", "zh zh-TW en ja" },
-	{ "fr", EU_TARGETS("es it de tr ru pt") },
-	{ "es", EU_TARGETS("fr it de tr ru pt") },
-	{ "it", EU_TARGETS("fr es de tr ru pt") },
-	{ "de", EU_TARGETS("fr es it tr ru pt") },
-	{ "tr", EU_TARGETS("fr es it de ru pt") },
-	{ "ru", EU_TARGETS("fr es it de tr pt") },
-	{ "pt", EU_TARGETS("fr es it de tr ru") },
-	{ "vi", "zh zh-TW en" }, { "id", "zh zh-TW en" }, { "th", "zh zh-TW en" },
-	{ "ms", "zh zh-TW en" }, { "ar", "zh zh-TW en" },
-	{ "hi", "en" },
-	{ NULL, NULL },
-};
-
 #define IMG_12 "ja ko ru fr de it es pt ms th vi"
 static const struct pairs image_pairs[] = {
 	{ "zh", "en " IMG_12 }, { "zh-TW", "en " IMG_12 }, { "en", "zh " IMG_12 },
@@ -90,7 +70,7 @@ static const struct pairs file_pairs[] = {
 };
 
 static const struct pairs *const tables[] = {
-	[LP_TEXT] = text_pairs, [LP_BATCH] = batch_pairs, [LP_IMAGE] = image_pairs,
+	[LP_TEXT] = text_pairs, [LP_BATCH] = text_pairs, [LP_IMAGE] = image_pairs,
 	[LP_IMAGE_LLM] = llm_pairs, [LP_SPEECH] = speech_pairs, [LP_FILE] = file_pairs,
 };
 
@@ -128,6 +108,11 @@ lang_pair(enum lang_table which, const char *source, const char *target)
 			row = t;
 	if (row == NULL)
 		return LC_BAD_SOURCE;
+	/* TextTranslateBatch shares TextTranslate's matrix, except that
+	 * zh <-> zh-TW was never added to it. */
+	if (which == LP_BATCH && strncmp(source, "zh", 2) == 0 &&
+	    strncmp(target, "zh", 2) == 0)
+		return LC_NO_PAIR;
 	if (in_list(row->p_targets, target))
 		return LC_OK;
 	return known_target(tables[which], target) ? LC_NO_PAIR : LC_BAD_TARGET;

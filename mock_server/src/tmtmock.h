@@ -171,6 +171,14 @@ char *catalogue_message(const struct err_def *, bool lang_en, const char *arg);
 enum region_check { REGION_OK, REGION_INVALID, REGION_UNSUPPORTED };
 enum region_check region_check(const char *region);
 
+/* ---- fixture.c: the data files of --fixtures ---- */
+/* Opens DIR/NAME, a file {"KEY": [...]}. Returns 1 with *root (a new
+ * reference) and *list (borrowed from it); 0 when optional and absent;
+ * -1 with errbuf naming the file. *path is always set; caller frees it. */
+int fixture_open(const char *dir, const char *name, const char *key,
+    bool optional, char **path, json_t **root, json_t **list, char *errbuf,
+    size_t errlen);
+
 /* ---- cred.c: accounts and their states ---- */
 enum acct_state { AS_ACTIVE, AS_DISABLED, AS_NOT_REGISTERED, AS_ISOLATED,
     AS_STOPPED };

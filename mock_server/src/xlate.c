@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "tmtmock.h"
 
@@ -41,30 +40,18 @@ xlate_load(const char *dir, char *errbuf, size_t errlen)
 {
 	static const char *const fields[] = { "source", "target", "text",
 	    "translation" };
-	char *path = xasprintf("%s/translations.json", dir);
-	json_error_t jerr;
-	json_t *root = NULL, *list, *item, *v;
+	char *path;
+	json_t *root, *list, *item, *v;
 	const char *key;
-	struct stat st;
 	size_t i, f;
-	int rc = -1;
+	int rc;
 
 	xlate_clear();
-	if (stat(path, &st) != 0) {	/* the file is optional */
-		rc = 0;
+	/* The file is optional: 0 leaves rc at success. */
+	if ((rc = fixture_open(dir, "translations.json", "translations", true,
+	    &path, &root, &list, errbuf, errlen)) != 1)
 		goto out;
-	}
-	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		snprintf(errbuf, errlen, "%s: line %d column %d: %s", path,
-		    jerr.line, jerr.column, jerr.text);
-		goto out;
-	}
-	list = json_object_get(root, "translations");
-	if (!json_is_array(list)) {
-		snprintf(errbuf, errlen, "%s: translations: must be an array "
-		    "(the file is {\"translations\": [...]})", path);
-		goto out;
-	}
+	rc = -1;
 	entries = xcalloc(json_array_size(list), sizeof *entries);
 	json_array_foreach(list, i, item) {
 		char **dst[] = { &entries[i].x_source, &entries[i].x_target,
