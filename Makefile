@@ -13,7 +13,7 @@ FIXTURES ?= fixtures
 PYTEST_ARGS ?=
 
 CC      ?= cc
-PKGS     = libevent jansson libcrypto
+PKGS     = libevent libevent_openssl jansson libcrypto libssl
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Werror
 CFLAGS  ?= -O2 -g

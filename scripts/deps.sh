@@ -21,9 +21,9 @@ need_pkg() {	# need_pkg PACKAGE TEST...: add PACKAGE unless TEST succeeds
 need_pkg gcc command -v cc
 need_pkg make command -v make
 need_pkg pkg-config command -v pkg-config
-need_pkg libevent-dev pkg-config --exists libevent
+need_pkg libevent-dev pkg-config --exists libevent libevent_openssl
 need_pkg libjansson-dev pkg-config --exists jansson
-need_pkg libssl-dev pkg-config --exists libcrypto
+need_pkg libssl-dev pkg-config --exists libcrypto libssl
 need_pkg ca-certificates test -e /etc/ssl/certs/ca-certificates.crt
 if [ "$what" = test ]; then
 	need_pkg libcunit1-dev pkg-config --exists cunit

@@ -11,6 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BIN = ROOT / "mock_server" / "build" / "tmtmock"
 READY = re.compile(r"^listening on (http://(\S+):(\d+))$")
+READY_TLS = re.compile(r"^listening on (https://(\S+):(\d+))$")
 
 
 def binary() -> Path:
@@ -27,6 +28,10 @@ class MockProcess:
     url: str = ""
     host: str = ""
     port: int = 0
+    # With --tls-listen: the second ready line, `listening on https://HOST:PORT`.
+    tls_url: str = ""
+    tls_host: str = ""
+    tls_port: int = 0
     stderr_lines: list[str] = field(default_factory=list)
 
     def start(self, timeout: float = 10.0) -> "MockProcess":
@@ -44,6 +49,16 @@ class MockProcess:
                 f"stderr: {''.join(self.stderr_lines)}"
             )
         self.url, self.host, self.port = m.group(1), m.group(2), int(m.group(3))
+        if any(a == "--tls-listen" or a.startswith("--tls-listen=") for a in self.args):
+            line = self._readline(timeout)
+            m = READY_TLS.match(line.rstrip("\n"))
+            if not m:
+                self.stop()
+                raise RuntimeError(
+                    f"tmtmock did not print its https ready line; got {line!r}; "
+                    f"stderr: {''.join(self.stderr_lines)}"
+                )
+            self.tls_url, self.tls_host, self.tls_port = m.group(1), m.group(2), int(m.group(3))
         return self
 
     def _readline(self, timeout: float) -> str:

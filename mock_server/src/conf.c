@@ -25,37 +25,48 @@ struct opt {
 	const char	*o_help;
 };
 
+/* ADDR:PORT or [V6ADDR]:PORT; *host is a copy. */
 static int
-set_listen(const char *arg, char *err, size_t errlen)
+parse_addr(const char *arg, char **host, int *port)
 {
 	const char *colon;
-	char *host;
-	long long port;
+	long long p;
 
-	if (arg[0] == '[') {	/* [::1]:9000 */
+	if (arg[0] == '[') {
 		const char *close = strchr(arg, ']');
 
 		if (close == NULL || close[1] != ':')
-			goto bad;
-		host = xstrndup(arg + 1, (size_t)(close - arg - 1));
+			return -1;
 		colon = close + 1;
+		if (!str_is_decimal(colon + 1, &p) || p < 0 || p > 65535)
+			return -1;
+		*host = xstrndup(arg + 1, (size_t)(close - arg - 1));
 	} else {
 		if ((colon = strrchr(arg, ':')) == NULL || colon == arg)
-			goto bad;
-		host = xstrndup(arg, (size_t)(colon - arg));
+			return -1;
+		if (!str_is_decimal(colon + 1, &p) || p < 0 || p > 65535)
+			return -1;
+		*host = xstrndup(arg, (size_t)(colon - arg));
 	}
-	if (!str_is_decimal(colon + 1, &port) || port < 0 || port > 65535) {
-		free(host);
-		goto bad;
+	*port = (int)p;
+	return 0;
+}
+
+static int
+set_listen(const char *arg, char *err, size_t errlen)
+{
+	char *host;
+	int port;
+
+	if (parse_addr(arg, &host, &port) != 0) {
+		snprintf(err, errlen, "--listen: \"%s\" is not ADDR:PORT "
+		    "(e.g. 127.0.0.1:9000; port 0 picks a free one)", arg);
+		return -1;
 	}
 	free(conf.c_listen_host);
 	conf.c_listen_host = host;
-	conf.c_listen_port = (int)port;
+	conf.c_listen_port = port;
 	return 0;
-bad:
-	snprintf(err, errlen, "--listen: \"%s\" is not ADDR:PORT "
-	    "(e.g. 127.0.0.1:9000; port 0 picks a free one)", arg);
-	return -1;
 }
 
 static int
@@ -151,10 +162,141 @@ set_no_rate_limit(const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+set_tls_listen(const char *arg, char *err, size_t errlen)
+{
+	char *host;
+	int port;
+
+	if (parse_addr(arg, &host, &port) != 0) {
+		snprintf(err, errlen, "--tls-listen: \"%s\" is not ADDR:PORT "
+		    "(e.g. 127.0.0.1:9443; port 0 picks a free one)", arg);
+		return -1;
+	}
+	free(conf.c_tls_listen_host);
+	conf.c_tls_listen_host = host;
+	conf.c_tls_listen_port = port;
+	return 0;
+}
+
+/* A file name option of tls.c; tls_init() checks how they combine. */
+static int
+set_tls_file(const char *opt, char **slot, const char *arg, char *err,
+    size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--%s: the file name is empty", opt);
+		return -1;
+	}
+	free(*slot);
+	*slot = xstrdup(arg);
+	return 0;
+}
+
+static int
+set_tls_cert(const char *arg, char *err, size_t errlen)
+{
+	return set_tls_file("tls-cert", &conf.c_tls_cert, arg, err, errlen);
+}
+
+static int
+set_tls_key(const char *arg, char *err, size_t errlen)
+{
+	return set_tls_file("tls-key", &conf.c_tls_key, arg, err, errlen);
+}
+
+static int
+set_tls_ca_out(const char *arg, char *err, size_t errlen)
+{
+	return set_tls_file("tls-ca-out", &conf.c_tls_ca_out, arg, err, errlen);
+}
+
+static int
+set_faults(const char *arg, char *err, size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--faults: the file name is empty");
+		return -1;
+	}
+	conf.c_faults = xrealloc(conf.c_faults, (conf.c_nfaults + 1) * sizeof *conf.c_faults);
+	conf.c_faults[conf.c_nfaults++] = xstrdup(arg);
+	return 0;
+}
+
+static int
+set_journal(const char *arg, char *err, size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--journal: the file name is empty");
+		return -1;
+	}
+	free(conf.c_journal);
+	conf.c_journal = xstrdup(arg);
+	return 0;
+}
+
+static int
+set_journal_size(const char *arg, char *err, size_t errlen)
+{
+	long long v;
+
+	if (!str_is_decimal(arg, &v) || v < 0 || v > 10000000) {
+		snprintf(err, errlen, "--journal-size: \"%s\" is not a number of "
+		    "entries from 0 to 10000000", arg);
+		return -1;
+	}
+	conf.c_journal_size = (size_t)v;
+	return 0;
+}
+
+static int
+set_no_magic(const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	conf.c_magic = false;
+	return 0;
+}
+
+static int
+set_admin_listen(const char *arg, char *err, size_t errlen)
+{
+	char *host;
+	int port;
+
+	if (parse_addr(arg, &host, &port) != 0) {
+		snprintf(err, errlen, "--admin-listen: \"%s\" is not ADDR:PORT", arg);
+		return -1;
+	}
+	free(conf.c_admin_host);
+	conf.c_admin_host = host;
+	conf.c_admin_port = port;
+	return 0;
+}
+
+static int
+set_admin_token(const char *arg, char *err, size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--admin-token: the token is empty");
+		return -1;
+	}
+	free(conf.c_admin_token);
+	conf.c_admin_token = xstrdup(arg);
+	return 0;
+}
+
 /* --help and --version answer and exit 0; conf_parse handles them. */
 static const struct opt opts[] = {
 	{ "listen", 0, "ADDR:PORT", set_listen,
 	  "address to serve the API on (default 127.0.0.1:9000; port 0 picks a free one)" },
+	{ "tls-listen", 0, "ADDR:PORT", set_tls_listen,
+	  "also serve the API over HTTPS there (port 0 picks a free one)" },
+	{ "tls-cert", 0, "FILE", set_tls_cert,
+	  "HTTPS certificate chain, PEM (with --tls-key; default: a generated local CA's leaf)" },
+	{ "tls-key", 0, "FILE", set_tls_key,
+	  "private key of --tls-cert, PEM, unencrypted" },
+	{ "tls-ca-out", 0, "FILE", set_tls_ca_out,
+	  "write the generated CA certificate there (PEM), for clients to trust" },
 	{ "fixtures", 0, "DIR", set_fixtures,
 	  "directory holding accounts.json (default: the source tree's fixtures/)" },
 	{ "seed", 0, "N", set_seed,
@@ -169,6 +311,18 @@ static const struct opt opts[] = {
 	  "unsupported languages as the live service answers (default) or as documented" },
 	{ "no-rate-limit", 0, NULL, set_no_rate_limit,
 	  "turn off RequestLimitExceeded (per SecretId + Action + Region QPS)" },
+	{ "faults", 0, "FILE", set_faults,
+	  "load fault rules ({\"faults\": [...]}) at start-up; may be repeated" },
+	{ "no-magic", 0, NULL, set_no_magic,
+	  "ignore @mock: magic values in text parameters" },
+	{ "journal", 0, "FILE", set_journal,
+	  "also append every journal entry to FILE as JSON lines" },
+	{ "journal-size", 0, "N", set_journal_size,
+	  "keep the last N requests in the journal (default 10000)" },
+	{ "admin-listen", 0, "ADDR:PORT", set_admin_listen,
+	  "also serve /_mock/ on this address" },
+	{ "admin-token", 0, "TOKEN", set_admin_token,
+	  "require Authorization: Bearer TOKEN on /_mock/" },
 	{ "verbose", 'v', NULL, set_verbose, "log one line per request on stderr" },
 	{ "help", 'h', NULL, NULL, "print this help and exit" },
 	{ "version", 0, NULL, NULL, "print the version and exit" },
@@ -229,6 +383,8 @@ conf_parse(int argc, char **argv)
 	conf.c_auth = true;
 	conf.c_text_limit = 6000;
 	conf.c_rate_limit = true;
+	conf.c_magic = true;
+	conf.c_journal_size = 10000;
 
 	for (i = 1; i < argc; i++) {
 		const char *arg, *inl;

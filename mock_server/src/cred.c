@@ -259,3 +259,79 @@ cred_find(const char *secret_id)
 			return accounts[i];
 	return NULL;
 }
+
+/* The account as the admin API shows it: as loaded, with today's usage. */
+json_t *
+cred_account_json(const struct account *a)
+{
+	json_t *j = json_deep_copy(a->a_json);
+
+	json_object_set_new(j, "used_chars", json_integer(a->a_used_chars));
+	return j;
+}
+
+json_t *
+cred_list_json(void)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < naccounts; i++)
+		json_array_append_new(list, cred_account_json(accounts[i]));
+	return list;
+}
+
+int
+cred_add(struct account *a)
+{
+	if (cred_find(a->a_secret_id) != NULL)
+		return -1;
+	accounts = xrealloc(accounts, (naccounts + 1) * sizeof *accounts);
+	accounts[naccounts++] = a;
+	return 0;
+}
+
+/*
+ * Applies a partial account (PATCH): the fields given replace the stored
+ * ones, and the result is checked whole, so a bad patch changes nothing.
+ */
+struct account *
+cred_patch(const char *secret_id, json_t *patch, int *status, char *err,
+    size_t errlen)
+{
+	struct account *a = NULL, *b;
+	json_t *merged, *id;
+	size_t i;
+
+	for (i = 0; i < naccounts; i++)
+		if (strcmp(accounts[i]->a_secret_id, secret_id) == 0)
+			a = accounts[i];
+	if (a == NULL) {
+		*status = 404;
+		snprintf(err, errlen, "no account has SecretId %s", secret_id);
+		return NULL;
+	}
+	*status = 400;
+	if (!json_is_object(patch)) {
+		snprintf(err, errlen, "the patch must be a JSON object");
+		return NULL;
+	}
+	id = json_object_get(patch, "secret_id");
+	if (id != NULL && !json_equal(id, json_object_get(a->a_json, "secret_id"))) {
+		snprintf(err, errlen, "secret_id: cannot be changed (add a new account)");
+		return NULL;
+	}
+	merged = json_deep_copy(a->a_json);
+	json_object_set_new(merged, "used_chars", json_integer(a->a_used_chars));
+	json_object_update(merged, patch);
+	b = cred_account_parse(merged, err, errlen);
+	json_decref(merged);
+	if (b == NULL)
+		return NULL;
+	b->a_quota_month = a->a_quota_month;
+	for (i = 0; i < naccounts; i++)
+		if (accounts[i] == a)
+			accounts[i] = b;
+	cred_account_free(a);
+	return b;
+}

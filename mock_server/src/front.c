@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -24,7 +25,7 @@
 /* Room for a GET URI past the 32 KiB limit, so check 2 can answer 414. */
 #define FRONT_MAX_HEADERS (256 * 1024)
 
-static struct evhttp *front_http;
+static struct evhttp *front_http, *front_https, *front_admin;
 
 static const struct {
 	enum evhttp_cmd_type	 cmd;
@@ -106,34 +107,366 @@ req_from_evhttp(struct evhttp_request *er, struct req *r)
 	r->r_peer = xasprintf("%s:%u", addr != NULL ? addr : "?", port);
 }
 
+/*
+ * A TCP connection as the journal and the transport faults see it. The
+ * record lives until libevent closes the connection (closecb) and no timer
+ * still refers to it: c_evcon is NULL once closed.
+ */
+struct conn {
+	uint64_t		 c_id;
+	struct evhttp_connection *c_evcon;
+	struct dribble		*c_dribble;	/* a slow body being sent */
+	int			 c_refs;	/* timers that hold it */
+	struct conn		*c_next;
+};
+
+/* A reply on its way: delayed, dribbled, or cut. */
+struct pending {
+	struct evhttp_request	*p_er;
+	struct req		 p_req;
+	struct outcome		 p_out;
+	struct conn		*p_conn;
+	long long		 p_t0_us;
+	struct event		*p_timer;
+	struct pending		*p_next;	/* the list of delayed replies */
+};
+
+struct dribble {
+	struct pending		*d_p;
+	size_t			 d_sent;
+	size_t			 d_step;
+	struct event		*d_timer;
+	struct timeval		 d_every;
+};
+
+#define CONN_BUCKETS 1024
+/* slow_body sends the body in this many pieces over its delay. */
+#define DRIBBLE_PIECES 10
+#define DRIBBLE_DEFAULT_MS 2000
+
+static struct conn *conns[CONN_BUCKETS];
+static uint64_t next_conn_id = 1;
+static struct pending *delayed;
+static struct event_base *front_base;
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static size_t
+conn_hash(const void *p)
+{
+	return ((uintptr_t)p >> 4) % CONN_BUCKETS;
+}
+
+static void
+conn_release(struct conn *c)
+{
+	if (--c->c_refs == 0 && c->c_evcon == NULL)
+		free(c);
+}
+
+static void dribble_free(struct dribble *);
+
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn *c = arg, **pp;
+
+	/* A dribbled reply dies with its connection (libevent frees it). */
+	if (c->c_dribble != NULL)
+		dribble_free(c->c_dribble);
+	for (pp = &conns[conn_hash(evcon)]; *pp != NULL; pp = &(*pp)->c_next)
+		if (*pp == c) {
+			*pp = c->c_next;
+			break;
+		}
+	c->c_evcon = NULL;
+	/* Timers that still hold it find it closed, and the last frees it. */
+	c->c_refs++;
+	conn_release(c);
+}
+
+static struct conn *
+conn_of(struct evhttp_request *er)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(er);
+	struct conn *c;
+	size_t h;
+
+	if (evcon == NULL)
+		return NULL;
+	h = conn_hash(evcon);
+	for (c = conns[h]; c != NULL; c = c->c_next)
+		if (c->c_evcon == evcon)
+			return c;
+	c = xcalloc(1, sizeof *c);
+	c->c_id = next_conn_id++;
+	c->c_evcon = evcon;
+	c->c_next = conns[h];
+	conns[h] = c;
+	evhttp_connection_set_closecb(evcon, conn_closed, c);
+	return c;
+}
+
+static void
+kill_now(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd, (void)events;
+	if (c->c_evcon != NULL)
+		evhttp_connection_free(c->c_evcon);
+	conn_release(c);
+}
+
+/*
+ * Drops the connection with a FIN, or with an RST (SO_LINGER 0). Deferred
+ * to the next loop turn: libevent is still inside this connection's
+ * callbacks when a fault decides to kill it.
+ */
+static void
+conn_kill(struct conn *c, bool rst)
+{
+	struct timeval zero = { 0, 0 };
+
+	if (c == NULL || c->c_evcon == NULL)
+		return;
+	if (rst) {
+		struct linger lg = { 1, 0 };
+		evutil_socket_t fd = bufferevent_getfd(
+		    evhttp_connection_get_bufferevent(c->c_evcon));
+
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	}
+	c->c_refs++;
+	if (event_base_once(front_base, -1, EV_TIMEOUT, kill_now, c, &zero) != 0) {
+		c->c_refs--;
+		log_warnx("cannot schedule a connection drop");
+	}
+}
+
+static void
+pending_free(struct pending *p)
+{
+	if (p->p_timer != NULL)
+		event_free(p->p_timer);
+	if (p->p_conn != NULL)
+		conn_release(p->p_conn);
+	outcome_free(&p->p_out);
+	req_free(&p->p_req);
+	free(p);
+}
+
+static void
+record(struct pending *p)
+{
+	long long lat = now_us() - p->p_t0_us;
+
+	journal_record(&p->p_req, &p->p_out, p->p_conn != NULL ? p->p_conn->c_id : 0,
+	    lat);
+	/* A transport fault is what the client got, whatever the body said. */
+	metrics_count(p->p_out.o_action, p->p_out.o_inj.i_fault != FK_NONE ?
+	    fault_name(p->p_out.o_inj.i_fault) : p->p_out.o_error_code, lat);
+	log_debug("%s %s %s %.80s -> %s%s%s %s", p->p_req.r_peer,
+	    p->p_req.r_method_name, p->p_out.o_action != NULL ?
+	    p->p_out.o_action : "-", p->p_req.r_uri, p->p_out.o_error_code != NULL ?
+	    p->p_out.o_error_code : "OK", p->p_out.o_inj.i_fault != FK_NONE ? " +" : "",
+	    p->p_out.o_inj.i_fault != FK_NONE ? fault_name(p->p_out.o_inj.i_fault) : "",
+	    p->p_out.o_request_id);
+}
+
+static void
+add_headers(struct evhttp_request *er, const struct outcome *o, bool length)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(er);
+	char n[32];
+
+	evhttp_add_header(h, "Content-Type", o->o_content_type);
+	if (o->o_http_status == 414)
+		evhttp_add_header(h, "Connection", "close");
+	if (length) {
+		snprintf(n, sizeof n, "%zu", o->o_body_len);
+		evhttp_add_header(h, "Content-Length", n);
+	}
+}
+
+static void
+dribble_free(struct dribble *d)
+{
+	if (d->d_p->p_conn != NULL)
+		d->d_p->p_conn->c_dribble = NULL;
+	event_free(d->d_timer);
+	pending_free(d->d_p);
+	free(d);
+}
+
+static void
+dribble_tick(evutil_socket_t fd, short events, void *arg)
+{
+	struct dribble *d = arg;
+	struct pending *p = d->d_p;
+	struct evbuffer *b = evbuffer_new();
+	size_t n = p->p_out.o_body_len - d->d_sent;
+
+	(void)fd, (void)events;
+	if (n > d->d_step)
+		n = d->d_step;
+	evbuffer_add(b, p->p_out.o_body + d->d_sent, n);
+	evhttp_send_reply_chunk(p->p_er, b);
+	evbuffer_free(b);
+	d->d_sent += n;
+	if (d->d_sent < p->p_out.o_body_len) {
+		event_add(d->d_timer, &d->d_every);
+		return;
+	}
+	evhttp_send_reply_end(p->p_er);
+	dribble_free(d);
+}
+
+static void
+truncated(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	conn_kill(arg, false);
+}
+
+/* Writes the outcome, or does to the connection what its fault says. */
+static void
+deliver(struct pending *p)
+{
+	struct outcome *o = &p->p_out;
+	struct evbuffer *b;
+	struct dribble *d;
+	long long ms;
+
+	record(p);
+	switch (o->o_inj.i_fault) {
+	case FK_RESET:
+	case FK_CLOSE:
+		conn_kill(p->p_conn, o->o_inj.i_fault == FK_RESET);
+		break;
+	case FK_TRUNCATE:
+		/* The whole length announced, half the body sent, then FIN. */
+		add_headers(p->p_er, o, true);
+		evhttp_send_reply_start(p->p_er, o->o_http_status, NULL);
+		b = evbuffer_new();
+		evbuffer_add(b, o->o_body, o->o_body_len / 2);
+		if (p->p_conn != NULL)
+			p->p_conn->c_refs++;
+		evhttp_send_reply_chunk_with_cb(p->p_er, b, truncated, p->p_conn);
+		evbuffer_free(b);
+		if (p->p_conn != NULL)
+			conn_release(p->p_conn);
+		break;
+	case FK_SLOW_BODY:
+		if (p->p_conn == NULL || p->p_conn->c_evcon == NULL)
+			break;
+		add_headers(p->p_er, o, true);
+		evhttp_send_reply_start(p->p_er, o->o_http_status, NULL);
+		d = xcalloc(1, sizeof *d);
+		d->d_p = p;
+		d->d_step = (o->o_body_len + DRIBBLE_PIECES - 1) / DRIBBLE_PIECES;
+		ms = (o->o_inj.i_delay_ms > 0 ? o->o_inj.i_delay_ms :
+		    DRIBBLE_DEFAULT_MS) / DRIBBLE_PIECES;
+		d->d_every.tv_sec = ms / 1000;
+		d->d_every.tv_usec = (ms % 1000) * 1000;
+		d->d_timer = evtimer_new(front_base, dribble_tick, d);
+		p->p_conn->c_dribble = d;
+		event_add(d->d_timer, &d->d_every);
+		return;		/* p now belongs to the dribble */
+	default:
+		add_headers(p->p_er, o, false);
+		b = evbuffer_new();
+		evbuffer_add(b, o->o_body, o->o_body_len);
+		evhttp_send_reply(p->p_er, o->o_http_status, NULL, b);
+		evbuffer_free(b);
+		break;
+	}
+	pending_free(p);
+}
+
+static void
+delay_fired(evutil_socket_t fd, short events, void *arg)
+{
+	struct pending *p = arg, **pp;
+
+	(void)fd, (void)events;
+	for (pp = &delayed; *pp != NULL; pp = &(*pp)->p_next)
+		if (*pp == p) {
+			*pp = p->p_next;
+			break;
+		}
+	/* If the client left meanwhile, libevent detached the request from
+	 * its connection and evhttp_send_reply frees it. */
+	deliver(p);
+}
+
+static void
+admin_reply(struct evhttp_request *er, struct req *r, bool dedicated)
+{
+	struct outcome o;
+	struct evbuffer *b = evbuffer_new();
+
+	admin_handle(r, dedicated, &o);
+	evhttp_add_header(evhttp_request_get_output_headers(er), "Content-Type",
+	    o.o_content_type);
+	evbuffer_add(b, o.o_body, o.o_body_len);
+	evhttp_send_reply(er, o.o_http_status, NULL, b);
+	evbuffer_free(b);
+	outcome_free(&o);
+}
+
 static void
 front_request(struct evhttp_request *er, void *arg)
 {
-	struct evkeyvalq *out_h = evhttp_request_get_output_headers(er);
-	struct evbuffer *out = evbuffer_new();
-	struct req r;
-	struct outcome o;
+	struct pending *p;
+	struct timeval tv;
+	bool admin_only = arg != NULL;
 
-	(void)arg;
-	req_from_evhttp(er, &r);
-	pipeline_run(&r, &o);
-	evhttp_add_header(out_h, "Content-Type", o.o_content_type);
-	if (o.o_http_status != 200)
-		evhttp_add_header(out_h, "Connection", "close");
-	evbuffer_add(out, o.o_body, o.o_body_len);
-	evhttp_send_reply(er, o.o_http_status,
-	    o.o_http_status == 200 ? "OK" : "Request-URI Too Large", out);
-	evbuffer_free(out);
-	log_debug("%s %s %s %.80s -> %s %s", r.r_peer, r.r_method_name,
-	    o.o_action != NULL ? o.o_action : "-", r.r_uri,
-	    o.o_error_code != NULL ? o.o_error_code : "OK", o.o_request_id);
-	outcome_free(&o);
-	req_free(&r);
+	p = xcalloc(1, sizeof *p);
+	p->p_t0_us = now_us();
+	p->p_er = er;
+	req_from_evhttp(er, &p->p_req);
+	if (strncmp(p->p_req.r_path, "/_mock/", 7) == 0 || admin_only) {
+		if (strncmp(p->p_req.r_path, "/_mock/", 7) == 0)
+			admin_reply(er, &p->p_req, admin_only);
+		else
+			evhttp_send_error(er, 404, "only /_mock/ is served here");
+		req_free(&p->p_req);
+		free(p);
+		return;
+	}
+	if ((p->p_conn = conn_of(er)) != NULL)
+		p->p_conn->c_refs++;
+	pipeline_run(&p->p_req, &p->p_out);
+	/* A slow body spends its delay dribbling, not waiting. */
+	if (p->p_out.o_inj.i_delay_ms <= 0 || p->p_out.o_inj.i_fault == FK_SLOW_BODY) {
+		deliver(p);
+		return;
+	}
+	/* The event loop never sleeps: other connections go on meanwhile. */
+	tv.tv_sec = p->p_out.o_inj.i_delay_ms / 1000;
+	tv.tv_usec = (p->p_out.o_inj.i_delay_ms % 1000) * 1000;
+	p->p_timer = evtimer_new(front_base, delay_fired, p);
+	p->p_next = delayed;
+	delayed = p;
+	event_add(p->p_timer, &tv);
 }
 
-int
-front_start(struct event_base *base, const char *host, int port)
+/* One listener, plain (tls false) or HTTPS: the same settings and handler. */
+static int
+front_listen(struct event_base *base, const char *host, int port, bool tls,
+    bool admin, struct evhttp **httpp)
 {
+	struct evhttp *http;
+	const char *scheme = tls ? "https" : "http";
 	struct evhttp_bound_socket *bs;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
@@ -142,20 +475,24 @@ front_start(struct event_base *base, const char *host, int port)
 	ev_uint16_t mask = 0;
 	size_t i;
 
-	if ((front_http = evhttp_new(base)) == NULL) {
+	if ((http = *httpp = evhttp_new(base)) == NULL) {
 		log_warnx("cannot create the HTTP server");
 		return -1;
 	}
 	/* Every method reaches the pipeline, so check 1 can answer it. */
 	for (i = 0; i < sizeof methods / sizeof methods[0]; i++)
 		mask |= (ev_uint16_t)methods[i].cmd;
-	evhttp_set_allowed_methods(front_http, mask);
-	evhttp_set_max_headers_size(front_http, FRONT_MAX_HEADERS);
-	evhttp_set_max_body_size(front_http, TM_MAX_WIRE_BODY);
-	evhttp_set_gencb(front_http, front_request, NULL);
-	if ((bs = evhttp_bind_socket_with_handle(front_http, host,
+	evhttp_set_allowed_methods(http, mask);
+	evhttp_set_max_headers_size(http, FRONT_MAX_HEADERS);
+	evhttp_set_max_body_size(http, TM_MAX_WIRE_BODY);
+	front_base = base;
+	/* A non-NULL argument marks the --admin-listen listener. */
+	evhttp_set_gencb(http, front_request, admin ? (void *)http : NULL);
+	if (tls)
+		evhttp_set_bevcb(http, tls_bev_new, NULL);
+	if ((bs = evhttp_bind_socket_with_handle(http, host,
 	    (ev_uint16_t)port)) == NULL) {
-		log_warnx("cannot listen on %s:%d", host, port);
+		log_warnx("cannot listen on %s://%s:%d", scheme, host, port);
 		return -1;
 	}
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &sl) != 0) {
@@ -167,22 +504,55 @@ front_start(struct event_base *base, const char *host, int port)
 
 		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof addr);
 		bound_port = ntohs(s6->sin6_port);
-		printf("listening on http://[%s]:%d\n", addr, bound_port);
+		printf("listening on %s://[%s]:%d%s\n", scheme, addr, bound_port,
+		    admin ? " (admin)" : "");
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
 		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof addr);
 		bound_port = ntohs(s4->sin_port);
-		printf("listening on http://%s:%d\n", addr, bound_port);
+		printf("listening on %s://%s:%d%s\n", scheme, addr, bound_port,
+		    admin ? " (admin)" : "");
 	}
 	fflush(stdout);
 	return 0;
 }
 
+int
+front_start(struct event_base *base, const char *host, int port)
+{
+	return front_listen(base, host, port, false, false, &front_http);
+}
+
+int
+front_start_tls(struct event_base *base, const char *host, int port)
+{
+	return front_listen(base, host, port, true, false, &front_https);
+}
+
+int
+front_start_admin(struct event_base *base, const char *host, int port)
+{
+	return front_listen(base, host, port, false, true, &front_admin);
+}
+
 void
 front_stop(void)
 {
+	struct pending *p;
+
+	/* Delayed replies first: evhttp_free below frees their requests. */
+	while ((p = delayed) != NULL) {
+		delayed = p->p_next;
+		pending_free(p);
+	}
+	if (front_admin != NULL)
+		evhttp_free(front_admin);
+	front_admin = NULL;
 	if (front_http != NULL)
 		evhttp_free(front_http);
 	front_http = NULL;
+	if (front_https != NULL)
+		evhttp_free(front_https);
+	front_https = NULL;
 }

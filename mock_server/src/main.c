@@ -24,6 +24,7 @@ main(int argc, char **argv)
 	struct event *ev_int, *ev_term;
 	char err[1024];
 	uint64_t seed;
+	size_t i;
 	int rc;
 
 	if ((rc = conf_parse(argc, argv)) != 0)
@@ -33,10 +34,21 @@ main(int argc, char **argv)
 		seed = conf.c_seed;
 	else if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
 		seed = (uint64_t)time(NULL);
+	conf.c_rng_seed = seed;
 	rng_seed(seed);
 	if (cred_load(conf.c_fixtures, err, sizeof err) != 0 ||
 	    xlate_load(conf.c_fixtures, err, sizeof err) != 0 ||
-	    image_load(conf.c_fixtures, err, sizeof err) != 0) {
+	    image_load(conf.c_fixtures, err, sizeof err) != 0 ||
+	    journal_init(conf.c_journal_size, conf.c_journal, err, sizeof err) != 0) {
+		fprintf(stderr, "tmtmock: %s\n", err);
+		return 2;
+	}
+	for (i = 0; i < conf.c_nfaults; i++)
+		if (fault_load_file(conf.c_faults[i], err, sizeof err) != 0) {
+			fprintf(stderr, "tmtmock: %s\n", err);
+			return 2;
+		}
+	if (tls_init(err, sizeof err) != 0) {
 		fprintf(stderr, "tmtmock: %s\n", err);
 		return 2;
 	}
@@ -52,11 +64,24 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	/* After the http line: the harness reads that one first. */
+	if (conf.c_tls_listen_host != NULL && front_start_tls(base,
+	    conf.c_tls_listen_host, conf.c_tls_listen_port) != 0) {
+		rc = 1;
+		goto out;
+	}
+	if (conf.c_admin_host != NULL && front_start_admin(base,
+	    conf.c_admin_host, conf.c_admin_port) != 0) {
+		rc = 1;
+		goto out;
+	}
+	admin_init(base);
 	file_init(base);
 	event_base_dispatch(base);
 	rc = 0;
 out:
 	front_stop();
+	tls_clear();
 	file_clear();	/* its timer and callback connections live on base */
 	event_free(ev_int);
 	event_free(ev_term);
@@ -66,7 +91,20 @@ out:
 	image_clear();
 	speech_clear();
 	limit_clear();
+	fault_clear();
+	journal_close();
+	metrics_clear();
+	for (i = 0; i < conf.c_nfaults; i++)
+		free(conf.c_faults[i]);
+	free(conf.c_faults);
+	free(conf.c_journal);
+	free(conf.c_admin_host);
+	free(conf.c_admin_token);
 	free(conf.c_listen_host);
 	free(conf.c_fixtures);
+	free(conf.c_tls_listen_host);
+	free(conf.c_tls_cert);
+	free(conf.c_tls_key);
+	free(conf.c_tls_ca_out);
 	return rc;
 }

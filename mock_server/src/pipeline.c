@@ -205,6 +205,8 @@ check_common(struct pctx *c)
 	}
 	c->p_token = common(c, "X-TC-Token", "Token");
 	c->p_out->o_action = xstrdup(c->p_action);
+	c->p_out->o_region = xstrdup(c->p_region);
+	c->p_out->o_timestamp = xstrdup(c->p_timestamp);
 	return true;
 }
 
@@ -269,6 +271,7 @@ check_auth_form(struct pctx *c)
 static void
 verify(struct pctx *c, const struct account *a, struct verify_result *vr)
 {
+	c->p_out->o_verified = true;
 	if (c->p_v3)
 		verify_tc3(c->p_req, &c->p_auth, c->p_timestamp, a->a_secret_key,
 		    conf.c_strict_signature, vr);
@@ -364,6 +367,77 @@ check_account(struct pctx *c)
 	return true;
 }
 
+/* Takes what a rule or magic value asked for; an error answers now, a
+ * fault or delay is applied to the answer by the front. */
+static bool
+apply_injection(struct pctx *c, struct injection *inj)
+{
+	const struct err_def *e;
+
+	free(c->p_out->o_inj.i_message);
+	c->p_out->o_inj = *inj;
+	if (inj->i_error == NULL)
+		return true;
+	e = catalogue_find(inj->i_error);
+	fail_msg(c, e->e_code, inj->i_message != NULL ? xstrdup(inj->i_message) :
+	    catalogue_message(e, c->p_lang_en, c->p_action));
+	return false;
+}
+
+/* Before check 8 even an unsigned request can be answered by a rule, so
+ * the SecretId and sign method are read without checking the signature. */
+static bool
+inject_pre_auth(struct pctx *c)
+{
+	struct injection inj = { 0 };
+	struct fault_facts f = { .ff_action = c->p_action, .ff_region = c->p_region };
+	const char *auth = req_header(c->p_req, "Authorization"), *cred;
+	char *id = NULL;
+	bool go_on;
+
+	if (c->p_v3) {
+		f.ff_sign_method = "TC3-HMAC-SHA256";
+		if (auth != NULL && (cred = strstr(auth, "Credential=")) != NULL) {
+			cred += strlen("Credential=");
+			id = xstrndup(cred, strcspn(cred, "/, "));
+		}
+	} else {
+		f.ff_sign_method = kv_get(c->p_form, c->p_nform, "SignatureMethod");
+		if (f.ff_sign_method == NULL)
+			f.ff_sign_method = "HmacSHA1";
+		if ((cred = kv_get(c->p_form, c->p_nform, "SecretId")) != NULL)
+			id = xstrdup(cred);
+	}
+	f.ff_secret_id = id;
+	go_on = !fault_fire(STAGE_PRE_AUTH, &f, &inj) || apply_injection(c, &inj);
+	free(id);
+	return go_on;
+}
+
+/* After check 16: rules first, then magic values, whose markers are taken
+ * out of the text either way so they are never counted or translated. */
+static bool
+inject_post_auth(struct pctx *c)
+{
+	struct injection inj = { 0 }, magic = { 0 };
+	struct fault_facts f = { .ff_action = c->p_action, .ff_region = c->p_region,
+	    .ff_secret_id = c->p_secret_id,
+	    .ff_sign_method = sign_method_name(c->p_out->o_sign_method) };
+	bool fired = fault_fire(STAGE_POST_AUTH, &f, &inj);
+	char *err = NULL;
+
+	if (conf.c_magic && magic_scan(c->p_params, &magic, &err) < 0) {
+		free(inj.i_message);
+		fail_msg(c, "InvalidParameterValue", err);
+		return false;
+	}
+	if (fired)
+		return apply_injection(c, &inj);
+	if (magic.i_magic)
+		return apply_injection(c, &magic);
+	return true;
+}
+
 /* Check 17: the rate over a sliding second, per SecretId + Action + Region. */
 static bool
 check_rate(struct pctx *c)
@@ -379,7 +453,7 @@ check_rate(struct pctx *c)
 	if (!conf.c_rate_limit)
 		return true;
 	key = xasprintf("%s|%s|%s", c->p_secret_id, c->p_action, c->p_region);
-	n = limit_count(key, clock_now_ms());
+	n = limit_count(key, clock_rate_ms());
 	free(key);
 	if (n <= limit)
 		return true;
@@ -421,6 +495,75 @@ run_action(struct pctx *c)
 	c->p_out->o_body = answer_ok(res.ar_resp, c->p_out->o_request_id);
 }
 
+static const char html_5xx[] =
+    "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
+    "<center><h1>%d %s</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n";
+
+/* What the faults that change the answer itself make of it; reset, close,
+ * truncate, slow_body and delays are the front's, on the wire. */
+static void
+shape_answer(struct pctx *c)
+{
+	static const struct {
+		enum fault_kind	 kind;
+		int		 status;
+		const char	*reason;
+	} gateway[] = {
+		{ FK_HTML_502, 502, "Bad Gateway" },
+		{ FK_HTML_503, 503, "Service Temporarily Unavailable" },
+		{ FK_HTML_504, 504, "Gateway Time-out" },
+	};
+	struct outcome *o = c->p_out;
+	json_t *root, *resp;
+	size_t i;
+
+	switch (o->o_inj.i_fault) {
+	case FK_HTML_502:
+	case FK_HTML_503:
+	case FK_HTML_504:
+		for (i = 0; gateway[i].kind != o->o_inj.i_fault; i++)
+			;
+		free(o->o_body);
+		o->o_body = xasprintf(html_5xx, gateway[i].status, gateway[i].reason,
+		    gateway[i].status, gateway[i].reason);
+		o->o_http_status = gateway[i].status;
+		free(o->o_content_type);
+		o->o_content_type = xstrdup("text/html");
+		break;
+	case FK_NOT_JSON:
+		free(o->o_body);
+		o->o_body = xstrdup("<html><body><h1>Service temporarily "
+		    "unavailable</h1></body></html>\n");
+		break;
+	case FK_ERROR_500:
+		o->o_http_status = 500;
+		if (o->o_error_code == NULL) {
+			free(o->o_body);
+			fail(c, "InternalError", NULL);
+		}
+		break;
+	case FK_CHARSET:
+		free(o->o_content_type);
+		o->o_content_type = xstrdup("application/json; charset=utf-8");
+		break;
+	case FK_NO_REQUEST_ID:
+		root = json_loads(o->o_body, 0, NULL);
+		resp = json_object_get(root, "Response");
+		json_object_del(resp, "RequestId");
+		free(o->o_body);
+		o->o_body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(root);
+		break;
+	case FK_NO_RESPONSE:
+		free(o->o_body);
+		o->o_body = xstrdup("{}");
+		break;
+	default:
+		break;
+	}
+}
+
 void
 pipeline_run(const struct req *r, struct outcome *o)
 {
@@ -433,13 +576,15 @@ pipeline_run(const struct req *r, struct outcome *o)
 	c.p_lang_en = lang_is_en(req_header(r, "X-TC-Language"));
 
 	if (check_transport(&c) && check_decode(&c) && check_common(&c) &&
-	    check_target(&c) && check_auth_form(&c) && check_credentials(&c) &&
-	    check_account(&c) && check_rate(&c))
+	    check_target(&c) && inject_pre_auth(&c) && check_auth_form(&c) &&
+	    check_credentials(&c) && check_account(&c) && inject_post_auth(&c) &&
+	    check_rate(&c))
 		run_action(&c);
-
 	if (o->o_content_type == NULL)
 		o->o_content_type = xstrdup("application/json");
+	shape_answer(&c);
 	o->o_body_len = strlen(o->o_body);
+	o->o_params = json_incref(c.p_params);
 	tc3_auth_free(&c.p_auth);
 	kv_free(c.p_form, c.p_nform);
 	json_decref(c.p_params);
@@ -452,6 +597,10 @@ outcome_free(struct outcome *o)
 	free(o->o_body);
 	free(o->o_action);
 	free(o->o_secret_id);
+	free(o->o_region);
+	free(o->o_timestamp);
+	json_decref(o->o_params);
+	free(o->o_inj.i_message);
 	verify_result_free(&o->o_verify);
 	memset(o, 0, sizeof *o);
 }

@@ -88,7 +88,12 @@ void rng_uuid(char out[37]);
 /* ---- clock.c: the mock clock; every check of time reads it ---- */
 time_t clock_now(void);
 long long clock_now_ms(void);
-void clock_set_offset(long long offset_s);
+long long clock_rate_ms(void);		/* for rate windows: runs while frozen */
+void clock_set_offset(long long offset_s);	/* also unfreezes */
+void clock_freeze(long long at);
+void clock_advance(long long s);	/* moves a frozen clock too */
+void clock_reset(void);
+json_t *clock_json(void);		/* {now, offset_s, frozen}; new reference */
 
 /* ---- sig_tc3.c: TC3-HMAC-SHA256, pure functions (tencent-api.md 2) ---- */
 struct tc3_header {
@@ -162,8 +167,14 @@ struct err_def {
 	const char	*e_en;	/* printf format, may take one %s */
 	const char	*e_zh;	/* NULL when only one text is known */
 	enum retry_class e_class;
+	bool		 e_faq;	/* one of the 38 codes of the TMT FAQ */
+	const char	*e_trigger; /* how the mock produces it; NULL: injection only */
 };
+/* The entry of code (binary search), or NULL. */
 const struct err_def *catalogue_find(const char *code);
+/* Every entry, sorted by code: for i < catalogue_count(); else NULL. */
+size_t catalogue_count(void);
+const struct err_def *catalogue_at(size_t i);
 /* Caller frees. lang_en selects the en-US text; arg fills a %s. */
 char *catalogue_message(const struct err_def *, bool lang_en, const char *arg);
 
@@ -206,6 +217,13 @@ int cred_load(const char *dir, char *errbuf, size_t errlen);
 struct account *cred_account_parse(json_t *obj, char *errbuf, size_t errlen);
 void cred_account_free(struct account *);
 struct account *cred_find(const char *secret_id);
+/* The admin API's views and changes. */
+json_t *cred_account_json(const struct account *);	/* new reference */
+json_t *cred_list_json(void);				/* new reference */
+int cred_add(struct account *);		/* takes it; -1 if the SecretId exists */
+/* Returns the changed account, or NULL with *status 404 or 400 and err. */
+struct account *cred_patch(const char *secret_id, json_t *patch, int *status,
+    char *err, size_t errlen);
 bool cred_secret_id_well_formed(const char *secret_id);
 void cred_clear(void);
 
@@ -241,6 +259,41 @@ char *answer_error(const char *code, const char *message, const char *request_id
 /* A JSON string made of s, which it frees; bytes that are not UTF-8 become '?'. */
 json_t *json_string_take(char *s);
 
+/* ---- fault.c: fault rules and magic values ---- */
+enum fault_kind { FK_NONE, FK_RESET, FK_CLOSE, FK_TRUNCATE, FK_NOT_JSON,
+    FK_HTML_502, FK_HTML_503, FK_HTML_504, FK_SLOW_BODY, FK_ERROR_500,
+    FK_CHARSET, FK_NO_REQUEST_ID, FK_NO_RESPONSE };
+enum fault_stage { STAGE_PRE_AUTH, STAGE_POST_AUTH };
+/* What a rule can match on; NULL where not known at that stage. */
+struct fault_facts {
+	const char	*ff_action, *ff_secret_id, *ff_region, *ff_sign_method;
+};
+/* What fires for one request. */
+struct injection {
+	const char	*i_error;	/* catalogue string, or NULL */
+	char		*i_message;	/* owned; NULL: the catalogue's */
+	enum fault_kind	 i_fault;
+	long long	 i_delay_ms;
+	long long	 i_rule_id;	/* 0: none */
+	bool		 i_magic;
+};
+const char *fault_name(enum fault_kind);
+int fault_find(const char *name);	/* -1 if unknown */
+/* Adds a rule; returns it as JSON with its id (new reference), or NULL with
+ * err naming the field. */
+json_t *fault_add(json_t *rule, char *err, size_t errlen);
+json_t *fault_list(void);		/* new reference */
+int fault_delete(long long id);		/* -1: no such rule */
+void fault_clear(void);
+/* Loads {"faults": [...]}; all or nothing. */
+int fault_load_file(const char *path, char *err, size_t errlen);
+/* The first rule of this stage that fires, counted; false if none. */
+bool fault_fire(enum fault_stage, const struct fault_facts *, struct injection *);
+/* Strips @mock: markers from SourceText, Text and SourceTextList items,
+ * filling inj. 1: a marker was found; 0: none; -1: a bad marker, *err set
+ * (caller frees). */
+int magic_scan(json_t *params, struct injection *inj, char **err);
+
 /* ---- conf.c: options ---- */
 struct conf {
 	char	*c_listen_host;
@@ -254,11 +307,47 @@ struct conf {
 	long long c_text_limit;		/* TextTooLong at this many code points */
 	bool	 c_language_errors_documented;
 	bool	 c_rate_limit;
+	char	*c_tls_listen_host;	/* NULL: no HTTPS listener */
+	int	 c_tls_listen_port;
+	char	*c_tls_cert;		/* PEM files; both or neither */
+	char	*c_tls_key;
+	char	*c_tls_ca_out;		/* where the generated CA goes */
+	bool	 c_magic;
+	char	**c_faults;		/* --faults files, in order */
+	size_t	 c_nfaults;
+	char	*c_journal;		/* JSON-lines mirror, or NULL */
+	size_t	 c_journal_size;
+	char	*c_admin_host;		/* --admin-listen, or NULL */
+	int	 c_admin_port;
+	char	*c_admin_token;		/* NULL: no token needed */
+	uint64_t c_rng_seed;		/* the seed in use, given or drawn */
 };
 extern struct conf conf;
 /* 0: run; 1: exit 0 (help/version printed); 2: bad usage (message printed). */
 int conf_parse(int argc, char **argv);
 void conf_usage(FILE *);
+
+/* ---- journal.c: what the mock saw ---- */
+int journal_init(size_t size, const char *mirror_path, char *err, size_t errlen);
+struct outcome;
+void journal_record(const struct req *, const struct outcome *,
+    uint64_t conn_id, long long latency_us);
+/* {"entries": [...], "dropped": N}, entries after seq since, of secret_id
+ * (NULL: all). New reference. */
+json_t *journal_query(const char *secret_id, long long since);
+void journal_clear(void);
+void journal_close(void);
+
+/* ---- admin.c: /_mock/ ---- */
+struct event_base;
+void admin_init(struct event_base *);
+/* Answers an admin request into o. dedicated: it came on --admin-listen. */
+void admin_handle(const struct req *, bool dedicated, struct outcome *o);
+
+/* ---- metrics.c: counters for GET /_mock/metrics ---- */
+void metrics_count(const char *action, const char *code, long long latency_us);
+char *metrics_text(void);	/* Prometheus text; caller frees */
+void metrics_clear(void);
 
 /* ---- pipeline.c: the ordered checks; the only file that knows the order ---- */
 struct outcome {
@@ -271,7 +360,13 @@ struct outcome {
 	enum sign_method o_sign_method;
 	char	*o_action;
 	char	*o_secret_id;
+	char	*o_region;
+	char	*o_timestamp;
+	json_t	*o_params;		/* business parameters, for the journal */
+	bool	 o_verified;		/* o_verify holds a verification */
 	struct verify_result o_verify;	/* kept for the journal */
+	struct injection o_inj;		/* what a rule or magic value asked for */
+	bool	 o_admin;		/* answered by the admin API */
 };
 void pipeline_run(const struct req *, struct outcome *);
 void outcome_free(struct outcome *);
@@ -375,7 +470,36 @@ void act_get_file_translate(struct act_ctx *, struct act_result *);
 struct event_base;
 /* Binds, prints the listening line; -1 on failure with a message. */
 int front_start(struct event_base *, const char *host, int port);
-void front_stop(void);
+/* The HTTPS listener: the same settings and handler through tls_bev_new();
+ * prints `listening on https://HOST:PORT`. -1 on failure with a message. */
+int front_start_tls(struct event_base *, const char *host, int port);
+/* The --admin-listen listener: /_mock/ only. */
+int front_start_admin(struct event_base *, const char *host, int port);
+void front_stop(void);	/* every listener, and replies still waiting */
+
+/* ---- tls.c: the HTTPS certificate and OpenSSL context ---- */
+struct x509_st;		/* OpenSSL's X509 */
+struct evp_pkey_st;	/* OpenSSL's EVP_PKEY */
+struct bufferevent;
+struct tls_generated {
+	struct x509_st		*tg_ca;
+	struct evp_pkey_st	*tg_ca_key;
+	struct x509_st		*tg_leaf;
+	struct evp_pkey_st	*tg_leaf_key;
+};
+/* An EC P-256 CA "tmtmock local CA" and a leaf it signs for localhost,
+ * tmt.tencentcloudapi.com, 127.0.0.1 and ::1 (serverAuth), both valid from an
+ * hour ago for 825 days. 0, or -1 with errbuf; free with tls_generated_free(). */
+int tls_generate(struct tls_generated *, char *errbuf, size_t errlen);
+void tls_generated_free(struct tls_generated *);
+/* Checks the --tls-* options together and builds the server context: loads
+ * --tls-cert/--tls-key, or generates a pair and writes its CA to --tls-ca-out.
+ * Nothing to do without TLS options. 0, or -1 with errbuf (exit status 2). */
+int tls_init(char *errbuf, size_t errlen);
+/* evhttp's bufferevent callback for the HTTPS listener (aborts rather than
+ * return NULL, on which evhttp would fall back to plain HTTP). */
+struct bufferevent *tls_bev_new(struct event_base *, void *arg);
+void tls_clear(void);
 
 /* ---- act_speech.c: SpeechTranslate's sessions and audio rules ---- */
 /* The Seq numbers a session has seen, sorted. */

@@ -30,6 +30,8 @@ static int (*const registrations[])(void) = {
 	test_answer_register,
 	test_detect_register,
 	test_actions_media_register,
+	test_catalogue_register,
+	test_tls_register,
 };
 
 int

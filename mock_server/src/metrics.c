@@ -1,0 +1,133 @@
+/*
+ * metrics.c: request counts by action and answer, and a latency histogram,
+ * in the Prometheus text format for GET /_mock/metrics.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tmtmock.h"
+
+#define METRICS_BUCKETS 64
+
+struct counter {
+	char		*m_action;
+	char		*m_code;
+	long long	 m_n;
+	struct counter	*m_next;
+};
+
+/* Upper bounds in seconds; the last bucket is +Inf. */
+static const double bounds[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+#define NBOUNDS (sizeof bounds / sizeof bounds[0])
+
+static struct counter *table[METRICS_BUCKETS];
+static long long hist[NBOUNDS + 1], total;
+static double sum_s;
+
+static size_t
+hash2(const char *a, const char *b)
+{
+	size_t h = 5381;
+
+	while (*a != '\0')
+		h = h * 33 + (unsigned char)*a++;
+	h = h * 33 + '|';
+	while (*b != '\0')
+		h = h * 33 + (unsigned char)*b++;
+	return h % METRICS_BUCKETS;
+}
+
+void
+metrics_count(const char *action, const char *code, long long latency_us)
+{
+	const char *a = action != NULL ? action : "", *c = code != NULL ? code : "OK";
+	size_t h = hash2(a, c), i;
+	struct counter *m;
+	double s = (double)latency_us / 1e6;
+
+	for (m = table[h]; m != NULL; m = m->m_next)
+		if (strcmp(m->m_action, a) == 0 && strcmp(m->m_code, c) == 0)
+			break;
+	if (m == NULL) {
+		m = xcalloc(1, sizeof *m);
+		m->m_action = xstrdup(a);
+		m->m_code = xstrdup(c);
+		m->m_next = table[h];
+		table[h] = m;
+	}
+	m->m_n++;
+	for (i = 0; i < NBOUNDS && s > bounds[i]; i++)
+		;
+	hist[i]++;
+	total++;
+	sum_s += s;
+}
+
+/* Label values are ours or the catalogue's, but a client's Action is not:
+ * escape what the text format requires. */
+static void
+add_label(struct buf *b, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			buf_addc(b, '\\');
+		if (*v == '\n') {
+			buf_adds(b, "\\n");
+			continue;
+		}
+		buf_addc(b, *v);
+	}
+}
+
+char *
+metrics_text(void)
+{
+	struct buf b = { 0 };
+	struct counter *m;
+	long long cum = 0;
+	size_t i;
+
+	buf_adds(&b, "# HELP tmtmock_requests_total Requests answered, by action and error code (OK for success).\n"
+	    "# TYPE tmtmock_requests_total counter\n");
+	for (i = 0; i < METRICS_BUCKETS; i++)
+		for (m = table[i]; m != NULL; m = m->m_next) {
+			buf_adds(&b, "tmtmock_requests_total{action=\"");
+			add_label(&b, m->m_action);
+			buf_adds(&b, "\",code=\"");
+			add_label(&b, m->m_code);
+			buf_addf(&b, "\"} %lld\n", m->m_n);
+		}
+	buf_adds(&b, "# HELP tmtmock_request_duration_seconds Time from a request to its answer.\n"
+	    "# TYPE tmtmock_request_duration_seconds histogram\n");
+	for (i = 0; i <= NBOUNDS; i++) {
+		cum += hist[i];
+		if (i < NBOUNDS)
+			buf_addf(&b, "tmtmock_request_duration_seconds_bucket{le=\"%g\"} %lld\n",
+			    bounds[i], cum);
+		else
+			buf_addf(&b, "tmtmock_request_duration_seconds_bucket{le=\"+Inf\"} %lld\n",
+			    cum);
+	}
+	buf_addf(&b, "tmtmock_request_duration_seconds_sum %.6f\n"
+	    "tmtmock_request_duration_seconds_count %lld\n", sum_s, total);
+	return (char *)buf_str(&b);
+}
+
+void
+metrics_clear(void)
+{
+	struct counter *m;
+	size_t i;
+
+	for (i = 0; i < METRICS_BUCKETS; i++)
+		while ((m = table[i]) != NULL) {
+			table[i] = m->m_next;
+			free(m->m_action);
+			free(m->m_code);
+			free(m);
+		}
+	memset(hist, 0, sizeof hist);
+	total = 0;
+	sum_s = 0;
+}
