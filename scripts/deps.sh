@@ -28,6 +28,9 @@ need_pkg ca-certificates test -e /etc/ssl/certs/ca-certificates.crt
 if [ "$what" = test ]; then
 	need_pkg libcunit1-dev pkg-config --exists cunit
 	need_pkg python3-pytest /usr/bin/python3 -c 'import pytest'
+	need_pkg python3-jsonschema /usr/bin/python3 -c 'import jsonschema'
+	# The HTML compatibility matrix is checked in a real browser.
+	need_pkg chromium command -v chromium
 	need_pkg nodejs command -v node
 	# nodesource's nodejs bundles npm; Debian's does not.
 	need_pkg npm command -v npm

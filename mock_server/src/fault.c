@@ -18,6 +18,7 @@ struct fault_rule {
 	char		*r_action, *r_secret_id, *r_region, *r_sign_method;
 	const char	*r_error;	/* the catalogue's string */
 	char		*r_message;
+	json_t		*r_extra;
 	enum fault_kind	 r_fault;
 	long long	 r_delay_ms;
 	long long	 r_times;	/* -1: no limit */
@@ -66,6 +67,7 @@ rule_free(struct fault_rule *r)
 	free(r->r_region);
 	free(r->r_sign_method);
 	free(r->r_message);
+	json_decref(r->r_extra);
 	free(r);
 }
 
@@ -94,12 +96,13 @@ rule_json(const struct fault_rule *r)
 		json_object_set_new(match, "region", json_string(r->r_region));
 	if (r->r_sign_method)
 		json_object_set_new(match, "sign_method", json_string(r->r_sign_method));
-	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:I,s:f,s:s,s:I,s:I}",
+	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:I,s:f,s:s,s:I,s:I}",
 	    "id", (json_int_t)r->r_id, "match", match,
 	    "error", r->r_error ? json_string(r->r_error) : json_null(),
 	    "message", r->r_message ? json_string(r->r_message) : json_null(),
 	    "fault", r->r_fault ? json_string(fault_names[r->r_fault]) : json_null(),
 	    "delay_ms", (json_int_t)r->r_delay_ms,
+	    "extra", r->r_extra != NULL ? json_deep_copy(r->r_extra) : json_null(),
 	    "times", r->r_times < 0 ? json_null() : json_integer(r->r_times),
 	    "after", (json_int_t)r->r_after, "probability", r->r_probability,
 	    "stage", r->r_stage == STAGE_PRE_AUTH ? "pre_auth" : "post_auth",
@@ -167,7 +170,7 @@ rule_parse(json_t *obj, char *err, size_t errlen)
 {
 	static const char *const fields[] = { "match", "error", "message",
 	    "fault", "delay_ms", "times", "after", "probability", "stage",
-	    "comment", "id", "matched", "fired", NULL };
+	    "comment", "id", "matched", "fired", "extra", NULL };
 	static const char *const match_fields[] = { "action", "secret_id",
 	    "region", "sign_method", NULL };
 	struct fault_rule *r = xcalloc(1, sizeof *r);
@@ -255,10 +258,21 @@ rule_parse(json_t *obj, char *err, size_t errlen)
 		snprintf(err, errlen, "error, fault: give one of them, not both");
 		goto fail;
 	}
-	if (r->r_error == NULL && r->r_fault == FK_NONE && r->r_delay_ms == 0) {
-		snprintf(err, errlen, "error, fault, delay_ms: a rule needs an "
-		    "error, a fault or a delay");
+	if (r->r_error == NULL && r->r_fault == FK_NONE && r->r_delay_ms == 0 &&
+	    json_object_get(obj, "extra") == NULL) {
+		snprintf(err, errlen, "error, fault, delay_ms, extra: a rule needs "
+		    "an error, a fault, a delay or extra fields");
 		goto fail;
+	}
+	v = json_object_get(obj, "extra");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_object(v) || json_object_get(v, "RequestId") != NULL ||
+		    json_object_get(v, "Error") != NULL) {
+			snprintf(err, errlen, "extra: must be an object of fields to "
+			    "add to a success (not RequestId or Error)");
+			goto fail;
+		}
+		r->r_extra = json_incref(v);
 	}
 	if (r->r_message != NULL && r->r_error == NULL) {
 		snprintf(err, errlen, "message: only an error has a message");
@@ -404,6 +418,7 @@ fault_fire(enum fault_stage stage, const struct fault_facts *f,
 		inj->i_fault = r->r_fault;
 		inj->i_delay_ms = r->r_delay_ms;
 		inj->i_rule_id = r->r_id;
+		inj->i_extra = r->r_extra != NULL ? json_incref(r->r_extra) : NULL;
 		return true;
 	}
 	return false;
@@ -451,8 +466,15 @@ magic_strip(const char *s, struct injection *inj, char **err)
 		}
 		free(val);
 		inj->i_magic = true;
-		/* The marker and the space after it are not part of the text. */
-		p = *end == ' ' ? end + 1 : end;
+		/* The marker and one space beside it are not part of the text:
+		 * the space after it or, when it ends the text, the one before. */
+		if (*end == ' ')
+			p = end + 1;
+		else {
+			p = end;
+			if (*end == '\0' && b.b_len > 0 && b.b_data[b.b_len - 1] == ' ')
+				b.b_data[--b.b_len] = '\0';
+		}
 	}
 	buf_adds(&b, p);
 	return (char *)buf_str(&b);

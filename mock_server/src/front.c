@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -117,6 +118,7 @@ struct conn {
 	struct evhttp_connection *c_evcon;
 	struct dribble		*c_dribble;	/* a slow body being sent */
 	int			 c_refs;	/* timers that hold it */
+	bool			 c_rst;		/* kill_now aborts it (RST) */
 	struct conn		*c_next;
 };
 
@@ -214,19 +216,49 @@ conn_of(struct evhttp_request *er)
 	return c;
 }
 
+/*
+ * Aborts the connection now: evhttp_connection_free shuts the socket down
+ * for writing (a FIN) before it closes it, so an RST left to it would come
+ * after a FIN and the client would read a clean EOF. A fresh unconnected
+ * socket takes the descriptor's place instead: dup2 closes the connection
+ * (SO_LINGER 0: an RST, no FIN) and libevent's shutdown and close then act
+ * on the stand-in.
+ */
+static void
+sock_abort(evutil_socket_t fd)
+{
+	struct linger lg = { 1, 0 };
+	int stand_in;
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	if ((stand_in = socket(AF_INET, SOCK_STREAM, 0)) < 0) {
+		log_warnx("cannot reset a connection: no socket for the stand-in");
+		return;
+	}
+	if (dup2(stand_in, fd) < 0)
+		log_warnx("cannot reset a connection: dup2 failed");
+	close(stand_in);
+}
+
 static void
 kill_now(evutil_socket_t fd, short events, void *arg)
 {
 	struct conn *c = arg;
 
 	(void)fd, (void)events;
-	if (c->c_evcon != NULL)
+	if (c->c_evcon != NULL) {
+		if (c->c_rst)
+			sock_abort(bufferevent_getfd(
+			    evhttp_connection_get_bufferevent(c->c_evcon)));
 		evhttp_connection_free(c->c_evcon);
+	}
 	conn_release(c);
 }
 
 /*
- * Drops the connection with a FIN, or with an RST (SO_LINGER 0). Deferred
+ * Drops the connection with a FIN, or with an RST (sock_abort). Deferred
  * to the next loop turn: libevent is still inside this connection's
  * callbacks when a fault decides to kill it.
  */
@@ -237,14 +269,7 @@ conn_kill(struct conn *c, bool rst)
 
 	if (c == NULL || c->c_evcon == NULL)
 		return;
-	if (rst) {
-		struct linger lg = { 1, 0 };
-		evutil_socket_t fd = bufferevent_getfd(
-		    evhttp_connection_get_bufferevent(c->c_evcon));
-
-		if (fd >= 0)
-			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	}
+	c->c_rst = rst;
 	c->c_refs++;
 	if (event_base_once(front_base, -1, EV_TIMEOUT, kill_now, c, &zero) != 0) {
 		c->c_refs--;

@@ -12,6 +12,7 @@
 /* Parameter strings are cut to this: a journal of base64 images would
  * hold megabytes per entry. */
 #define JOURNAL_PARAM_MAX 256
+#define JOURNAL_BODY_MAX 65536
 
 static json_t **ring;
 static size_t ring_size, ring_head, ring_n;
@@ -117,6 +118,8 @@ journal_record(const struct req *r, const struct outcome *o,
 	json_object_set_new(e, "sign_method",
 	    str_or_null(sign_method_name(o->o_sign_method)));
 	json_object_set_new(e, "timestamp", str_or_null(o->o_timestamp));
+	json_object_set_new(e, "content_type", str_or_null(req_header(r, "Content-Type")));
+	json_object_set_new(e, "signature", str_or_null(o->o_signature));
 	json_object_set_new(e, "signature_ok", !o->o_verified ? json_null() :
 	    json_boolean(o->o_verify.vr_ok));
 	if (o->o_verified && !o->o_verify.vr_ok) {
@@ -138,6 +141,11 @@ journal_record(const struct req *r, const struct outcome *o,
 	    json_integer(o->o_inj.i_rule_id) : json_null());
 	json_object_set_new(e, "magic", json_boolean(o->o_inj.i_magic));
 	json_object_set_new(e, "request_id", str_or_null(o->o_request_id));
+	/* What was sent, so a grader can compare a client's view with it;
+	 * cut like the parameters, but larger: answers are small. */
+	json_object_set_new(e, "body", o->o_body_len <= JOURNAL_BODY_MAX ?
+	    json_stringn(o->o_body, o->o_body_len) : json_string_take(xasprintf(
+	    "%.*s…(%zu bytes)", JOURNAL_BODY_MAX, o->o_body, o->o_body_len)));
 	json_object_set_new(e, "latency_us", json_integer(latency_us));
 
 	if (mirror != NULL) {

@@ -38,21 +38,6 @@ struct pctx {
 	struct account	*p_account;
 };
 
-/* Answers with an error of the catalogue; arg fills the message's %s. */
-static void
-fail(struct pctx *c, const char *code, const char *arg)
-{
-	const struct err_def *e = catalogue_find(code);
-	char *msg;
-
-	if (e == NULL)
-		fatalx("internal: %s is not in the catalogue", code);
-	msg = catalogue_message(e, c->p_lang_en, arg);
-	c->p_out->o_error_code = e->e_code;
-	c->p_out->o_body = answer_error(e->e_code, msg, c->p_out->o_request_id);
-	free(msg);
-}
-
 /* Answers with an error whose whole message is given (and freed here). */
 static void
 fail_msg(struct pctx *c, const char *code, char *msg)
@@ -62,6 +47,17 @@ fail_msg(struct pctx *c, const char *code, char *msg)
 	c->p_out->o_error_code = e != NULL ? e->e_code : code;
 	c->p_out->o_body = answer_error(code, msg, c->p_out->o_request_id);
 	free(msg);
+}
+
+/* Answers with an error of the catalogue; arg fills the message's %s. */
+static void
+fail(struct pctx *c, const char *code, const char *arg)
+{
+	const struct err_def *e = catalogue_find(code);
+
+	if (e == NULL)
+		fatalx("internal: %s is not in the catalogue", code);
+	fail_msg(c, e->e_code, catalogue_message(e, c->p_lang_en, arg));
 }
 
 /* A common parameter: a v3 header or a v1 query/form pair; "" is absent. */
@@ -251,6 +247,7 @@ check_auth_form(struct pctx *c)
 		}
 		c->p_out->o_sign_method = SM_TC3;
 		c->p_secret_id = c->p_auth.ta_secret_id;
+		c->p_out->o_signature = xstrdup(c->p_auth.ta_signature);
 		return true;
 	}
 	m = kv_get(c->p_form, c->p_nform, "SignatureMethod");
@@ -265,6 +262,7 @@ check_auth_form(struct pctx *c)
 		return false;
 	}
 	c->p_secret_id = kv_get(c->p_form, c->p_nform, "SecretId");
+	c->p_out->o_signature = xstrdup(kv_get(c->p_form, c->p_nform, "Signature"));
 	return true;
 }
 
@@ -375,6 +373,7 @@ apply_injection(struct pctx *c, struct injection *inj)
 	const struct err_def *e;
 
 	free(c->p_out->o_inj.i_message);
+	json_decref(c->p_out->o_inj.i_extra);
 	c->p_out->o_inj = *inj;
 	if (inj->i_error == NULL)
 		return true;
@@ -428,6 +427,7 @@ inject_post_auth(struct pctx *c)
 
 	if (conf.c_magic && magic_scan(c->p_params, &magic, &err) < 0) {
 		free(inj.i_message);
+		json_decref(inj.i_extra);
 		fail_msg(c, "InvalidParameterValue", err);
 		return false;
 	}
@@ -518,6 +518,19 @@ shape_answer(struct pctx *c)
 	json_t *root, *resp;
 	size_t i;
 
+	/* Fields a newer service might add: clients must ignore them. */
+	if (o->o_inj.i_extra != NULL && o->o_error_code == NULL) {
+		root = json_loads(o->o_body, 0, NULL);
+		resp = json_object_get(root, "Response");
+		json_object_update_missing(resp, o->o_inj.i_extra);
+		/* RequestId last, where the service puts it. */
+		json_object_del(resp, "RequestId");
+		json_object_set_new(resp, "RequestId", json_string(o->o_request_id));
+		free(o->o_body);
+		o->o_body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(root);
+	}
+
 	switch (o->o_inj.i_fault) {
 	case FK_HTML_502:
 	case FK_HTML_503:
@@ -599,6 +612,8 @@ outcome_free(struct outcome *o)
 	free(o->o_secret_id);
 	free(o->o_region);
 	free(o->o_timestamp);
+	free(o->o_signature);
+	json_decref(o->o_inj.i_extra);
 	json_decref(o->o_params);
 	free(o->o_inj.i_message);
 	verify_result_free(&o->o_verify);

@@ -276,6 +276,7 @@ struct injection {
 	long long	 i_delay_ms;
 	long long	 i_rule_id;	/* 0: none */
 	bool		 i_magic;
+	json_t		*i_extra;	/* fields added to a success; owned */
 };
 const char *fault_name(enum fault_kind);
 int fault_find(const char *name);	/* -1 if unknown */
@@ -362,6 +363,7 @@ struct outcome {
 	char	*o_secret_id;
 	char	*o_region;
 	char	*o_timestamp;
+	char	*o_signature;		/* as the client sent it */
 	json_t	*o_params;		/* business parameters, for the journal */
 	bool	 o_verified;		/* o_verify holds a verification */
 	struct verify_result o_verify;	/* kept for the journal */
