@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from harness.actions import assert_ok, check_speech
+from harness.admin import Admin
 from harness.mockproc import ROOT, MockProcess
 from harness.signer import Credentials
 from harness.wire import DEFAULT, TEMPORARY, assert_error, call, tc3, v1
@@ -270,12 +271,24 @@ def test_dry_run_is_not_remembered(mock: MockProcess) -> None:
     assert_error(speech(mock, {**chunk(s, 0), "DryRun": True}), "InvalidParameter.DuplicatedSessionIdAndSeq", MSG_DUP)
 
 
-@pytest.mark.skip(
-    reason="sessions expire after 10 idle minutes on the mock clock, and nothing can move that clock yet: "
-    "the admin API (/_mock/clock) is a later issue"
-)
-def test_session_expires_on_mock_clock(mock: MockProcess) -> None:  # pragma: no cover
-    raise AssertionError("write with POST /_mock/clock {offset_s: 601}: Seq 0 accepted again")
+def test_session_expires_on_mock_clock(mock: MockProcess) -> None:
+    """A session idle for more than 600 s of mock time is forgotten: its Seqs are new again."""
+    adm = Admin.of(mock)
+    s = new_uuid()
+    try:
+        expect_chunk(speech(mock, chunk(s, 0)), s, 0, 1, 6400)
+        expect_chunk(speech(mock, chunk(s, 1)), s, 1, 1, 12800)
+        adm.set_clock(offset_s=590)
+        ts = adm.now()
+        # 590 s idle (the real clock runs on): still the same session.
+        assert_error(speech(mock, chunk(s, 0), timestamp=ts), "InvalidParameter.DuplicatedSessionIdAndSeq", MSG_DUP)
+        adm.set_clock(offset_s=590 + 601)
+        ts = adm.now()
+        # 601 s and more: forgotten, so Seq 0 starts a new session (6400 bytes, VadSeq 0).
+        expect_chunk(speech(mock, chunk(s, 0), timestamp=ts), s, 0, 1, 6400)
+        expect_chunk(speech(mock, chunk(s, 1), timestamp=ts), s, 1, 1, 12800)
+    finally:
+        adm.set_clock(reset=True)
 
 
 # ---------------------------------------------------------------- languages

@@ -264,9 +264,14 @@ admin_clock(const struct req *r, struct outcome *o)
 			clock_set_offset(n);
 		else if (strcmp(key, "advance_s") == 0)
 			clock_advance(n);
-		else if (strcmp(key, "freeze_at") == 0 && n >= 0)
+		else if (strcmp(key, "freeze_at") == 0) {
+			if (n < 0) {
+				reply_error(o, 400, "freeze_at: must be a Unix time "
+				    "in seconds, not negative");
+				goto out;
+			}
 			clock_freeze(n);
-		else {
+		} else {
 			reply_error(o, 400, "%s: unknown field (offset_s, advance_s, "
 			    "freeze_at, reset)", key);
 			goto out;
@@ -289,9 +294,11 @@ admin_catalogue(struct outcome *o)
 	for (i = 0; i < catalogue_count(); i++) {
 		const struct err_def *e = catalogue_at(i);
 
-		json_array_append_new(list, json_pack("{s:s,s:{s:s,s:s},s:o,s:s,s:b}",
-		    "code", e->e_code, "messages", "zh-CN",
-		    e->e_zh != NULL ? e->e_zh : e->e_en, "en-US", e->e_en,
+		/* The texts an injected error answers with. */
+		json_array_append_new(list, json_pack("{s:s,s:{s:o,s:o},s:o,s:s,s:b}",
+		    "code", e->e_code, "messages",
+		    "zh-CN", json_string_take(catalogue_message(e, false, NULL)),
+		    "en-US", json_string_take(catalogue_message(e, true, NULL)),
 		    "trigger", e->e_trigger != NULL ? json_string(e->e_trigger) :
 		    json_null(), "retry_class", classes[e->e_class], "faq", e->e_faq));
 	}

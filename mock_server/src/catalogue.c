@@ -271,12 +271,40 @@ catalogue_at(size_t i)
 	return i < NCATALOGUE ? &catalogue[i] : NULL;
 }
 
+/*
+ * What fills a message's %s when nothing does: an injected error (a rule or
+ * magic value without a message) must still read like the real thing, not
+ * quote the action's name as a parameter.
+ */
+static const struct {
+	const char	*d_code;
+	const char	*d_en;
+	const char	*d_zh;
+} defaults[] = {
+	{ "AuthFailure.InvalidAuthorization", "the Credential part is malformed", NULL },
+	{ "AuthFailure.UnauthorizedOperation", "tmt:TextTranslate", NULL },
+	{ "InvalidParameter", "Invalid parameter (format or type).",
+	  "参数错误（包括参数格式、类型等错误）。" },
+	{ "InvalidParameterValue", "Invalid parameter value.", "参数取值错误。" },
+	{ "MissingParameter", "SourceText", NULL },
+	{ "NoSuchVersion", "2017-03-12", NULL },
+	{ "UnknownParameter", "UnknownField", NULL },
+	{ "UnsupportedOperation", "The operation is not supported.", "操作不支持。" },
+	{ "UnsupportedOperation.TextTooLong", "6000", NULL },
+	{ "UnsupportedProtocol", "PUT", NULL },
+};
+
 char *
 catalogue_message(const struct err_def *e, bool lang_en, const char *arg)
 {
 	const char *fmt = (!lang_en && e->e_zh != NULL) ? e->e_zh : e->e_en;
+	size_t i;
 
-	if (strstr(fmt, "%s") != NULL)
-		return xasprintf(fmt, arg != NULL ? arg : "");
-	return xstrdup(fmt);
+	if (strstr(fmt, "%s") == NULL)
+		return xstrdup(fmt);
+	for (i = 0; arg == NULL && i < sizeof defaults / sizeof defaults[0]; i++)
+		if (strcmp(defaults[i].d_code, e->e_code) == 0)
+			arg = (!lang_en && defaults[i].d_zh != NULL) ?
+			    defaults[i].d_zh : defaults[i].d_en;
+	return xasprintf(fmt, arg != NULL ? arg : "");
 }

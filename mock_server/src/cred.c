@@ -203,6 +203,86 @@ cred_clear(void)
 	naccounts = 0;
 }
 
+/* The account of TENCENTCLOUD_SECRET_ID/_SECRET_KEY, as JSON; NULL: none. */
+static json_t *env_account;
+
+int
+cred_env_init(void)
+{
+	const char *id = getenv("TENCENTCLOUD_SECRET_ID");
+	const char *key = getenv("TENCENTCLOUD_SECRET_KEY");
+	const char *token = getenv("TENCENTCLOUD_TOKEN");
+	struct account *a;
+	char why[256];
+
+	json_decref(env_account);
+	env_account = NULL;
+	if (id != NULL && *id == '\0')
+		id = NULL;
+	if (key != NULL && *key == '\0')
+		key = NULL;
+	if (id == NULL && key == NULL)
+		return 0;
+	if (id == NULL || key == NULL) {
+		log_warnx("TENCENTCLOUD_%s is set without TENCENTCLOUD_%s: no account "
+		    "is added for it", id != NULL ? "SECRET_ID" : "SECRET_KEY",
+		    id != NULL ? "SECRET_KEY" : "SECRET_ID");
+		return 0;
+	}
+	env_account = json_pack("{s:s, s:s, s:s, s:s, s:s}", "secret_id", id,
+	    "secret_key", key, "state", "active", "billing", "paid", "comment",
+	    "from TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY");
+	if (env_account == NULL) {	/* not UTF-8 */
+		log_warnx("TENCENTCLOUD_SECRET_ID or TENCENTCLOUD_SECRET_KEY is not "
+		    "UTF-8: no account is added for it");
+		return -1;
+	}
+	/* Temporary credentials: the SDKs send the token, so the account
+	 * demands it, as Tencent does. */
+	if (token != NULL && *token != '\0')
+		json_object_set_new(env_account, "token", json_string(token));
+	if ((a = cred_account_parse(env_account, why, sizeof why)) == NULL) {
+		log_warnx("TENCENTCLOUD_*: %s: no account is added", why);
+		json_decref(env_account);
+		env_account = NULL;
+		return -1;
+	}
+	cred_account_free(a);
+	/* Added anyway: Tencent would refuse it the same way (check 9). */
+	if (!cred_secret_id_well_formed(id))
+		log_warnx("TENCENTCLOUD_SECRET_ID is not AKID followed by 32 letters "
+		    "or digits: its requests will get AuthFailure.InvalidSecretId");
+	return 0;
+}
+
+/* Adds (or puts in place of a fixture account with its SecretId) the
+ * environment's account. */
+static void
+cred_add_env(void)
+{
+	struct account *a;
+	char why[256];
+	size_t i;
+
+	if (env_account == NULL ||
+	    (a = cred_account_parse(env_account, why, sizeof why)) == NULL)
+		return;
+	for (i = 0; i < naccounts; i++)
+		if (strcmp(accounts[i]->a_secret_id, a->a_secret_id) == 0) {
+			cred_account_free(accounts[i]);
+			accounts[i] = a;
+			return;
+		}
+	cred_add(a);
+}
+
+void
+cred_env_clear(void)
+{
+	json_decref(env_account);
+	env_account = NULL;
+}
+
 int
 cred_load(const char *dir, char *errbuf, size_t errlen)
 {
@@ -237,6 +317,7 @@ cred_load(const char *dir, char *errbuf, size_t errlen)
 	accounts = loaded;
 	naccounts = n;
 	loaded = NULL;
+	cred_add_env();
 	rc = 0;
 out:
 	if (loaded != NULL) {
@@ -261,12 +342,27 @@ cred_find(const char *secret_id)
 }
 
 /* The account as the admin API shows it: as loaded, with today's usage. */
+/* The account as the admin API shows it: every field, defaults filled in,
+ * with this month's usage. */
 json_t *
 cred_account_json(const struct account *a)
 {
 	json_t *j = json_deep_copy(a->a_json);
 
+	json_object_set_new(j, "token", a->a_token != NULL ?
+	    json_string(a->a_token) : json_null());
+	json_object_set_new(j, "token_expires_at", a->a_token_expires_at != 0 ?
+	    json_integer(a->a_token_expires_at) : json_null());
+	json_object_set_new(j, "state", json_string(state_names[a->a_state]));
+	json_object_set_new(j, "mfa", json_boolean(a->a_mfa));
+	json_object_set_new(j, "allow_actions", a->a_allow_actions != NULL ?
+	    json_deep_copy(a->a_allow_actions) : json_null());
+	json_object_set_new(j, "service_denied", json_boolean(a->a_service_denied));
+	json_object_set_new(j, "billing", json_string(a->a_billing_free ? "free" : "paid"));
+	json_object_set_new(j, "monthly_free_chars", json_integer(a->a_monthly_free_chars));
 	json_object_set_new(j, "used_chars", json_integer(a->a_used_chars));
+	if (json_object_get(j, "qps") == NULL)
+		json_object_set_new(j, "qps", json_object());
 	return j;
 }
 

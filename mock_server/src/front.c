@@ -117,6 +117,7 @@ struct conn {
 	uint64_t		 c_id;
 	struct evhttp_connection *c_evcon;
 	struct dribble		*c_dribble;	/* a slow body being sent */
+	struct evhttp_request	*c_started;	/* a reply begun, not ended */
 	int			 c_refs;	/* timers that hold it */
 	bool			 c_rst;		/* kill_now aborts it (RST) */
 	struct conn		*c_next;
@@ -183,6 +184,12 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	/* A dribbled reply dies with its connection (libevent frees it). */
 	if (c->c_dribble != NULL)
 		dribble_free(c->c_dribble);
+	/* A reply begun but not ended (truncate, slow_body) goes with the
+	 * connection, unless the failure that closed it detached the request
+	 * first: libevent then leaves the request to us. */
+	if (c->c_started != NULL && evhttp_request_get_connection(c->c_started) == NULL)
+		evhttp_request_free(c->c_started);
+	c->c_started = NULL;
 	for (pp = &conns[conn_hash(evcon)]; *pp != NULL; pp = &(*pp)->c_next)
 		if (*pp == c) {
 			*pp = c->c_next;
@@ -299,12 +306,7 @@ record(struct pending *p)
 	/* A transport fault is what the client got, whatever the body said. */
 	metrics_count(p->p_out.o_action, p->p_out.o_inj.i_fault != FK_NONE ?
 	    fault_name(p->p_out.o_inj.i_fault) : p->p_out.o_error_code, lat);
-	log_debug("%s %s %s %.80s -> %s%s%s %s", p->p_req.r_peer,
-	    p->p_req.r_method_name, p->p_out.o_action != NULL ?
-	    p->p_out.o_action : "-", p->p_req.r_uri, p->p_out.o_error_code != NULL ?
-	    p->p_out.o_error_code : "OK", p->p_out.o_inj.i_fault != FK_NONE ? " +" : "",
-	    p->p_out.o_inj.i_fault != FK_NONE ? fault_name(p->p_out.o_inj.i_fault) : "",
-	    p->p_out.o_request_id);
+	log_access(&p->p_req, &p->p_out, lat);
 }
 
 static void
@@ -351,6 +353,8 @@ dribble_tick(evutil_socket_t fd, short events, void *arg)
 		event_add(d->d_timer, &d->d_every);
 		return;
 	}
+	if (p->p_conn != NULL)
+		p->p_conn->c_started = NULL;
 	evhttp_send_reply_end(p->p_er);
 	dribble_free(d);
 }
@@ -372,6 +376,13 @@ deliver(struct pending *p)
 	long long ms;
 
 	record(p);
+	/* The client left while the answer was delayed: libevent detached the
+	 * request from its connection, nothing can be sent, the request is ours. */
+	if (evhttp_request_get_connection(p->p_er) == NULL) {
+		evhttp_request_free(p->p_er);
+		pending_free(p);
+		return;
+	}
 	switch (o->o_inj.i_fault) {
 	case FK_RESET:
 	case FK_CLOSE:
@@ -383,8 +394,10 @@ deliver(struct pending *p)
 		evhttp_send_reply_start(p->p_er, o->o_http_status, NULL);
 		b = evbuffer_new();
 		evbuffer_add(b, o->o_body, o->o_body_len / 2);
-		if (p->p_conn != NULL)
+		if (p->p_conn != NULL) {
+			p->p_conn->c_started = p->p_er;
 			p->p_conn->c_refs++;
+		}
 		evhttp_send_reply_chunk_with_cb(p->p_er, b, truncated, p->p_conn);
 		evbuffer_free(b);
 		if (p->p_conn != NULL)
@@ -404,6 +417,7 @@ deliver(struct pending *p)
 		d->d_every.tv_usec = (ms % 1000) * 1000;
 		d->d_timer = evtimer_new(front_base, dribble_tick, d);
 		p->p_conn->c_dribble = d;
+		p->p_conn->c_started = p->p_er;
 		event_add(d->d_timer, &d->d_every);
 		return;		/* p now belongs to the dribble */
 	default:
@@ -428,8 +442,7 @@ delay_fired(evutil_socket_t fd, short events, void *arg)
 			*pp = p->p_next;
 			break;
 		}
-	/* If the client left meanwhile, libevent detached the request from
-	 * its connection and evhttp_send_reply frees it. */
+	/* If the client left meanwhile, deliver frees the detached request. */
 	deliver(p);
 }
 
@@ -482,6 +495,9 @@ front_request(struct evhttp_request *er, void *arg)
 	p->p_timer = evtimer_new(front_base, delay_fired, p);
 	p->p_next = delayed;
 	delayed = p;
+	/* Timers count from the loop's cached time, which may be older than
+	 * this request: refresh it, or a delay ends a few ms early. */
+	event_base_update_cache_time(front_base);
 	event_add(p->p_timer, &tv);
 }
 
@@ -566,9 +582,12 @@ front_stop(void)
 {
 	struct pending *p;
 
-	/* Delayed replies first: evhttp_free below frees their requests. */
+	/* Delayed replies first: evhttp_free below frees their requests, but
+	 * for those whose client left (detached, so ours). */
 	while ((p = delayed) != NULL) {
 		delayed = p->p_next;
+		if (evhttp_request_get_connection(p->p_er) == NULL)
+			evhttp_request_free(p->p_er);
 		pending_free(p);
 	}
 	if (front_admin != NULL)

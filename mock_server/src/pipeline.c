@@ -379,7 +379,7 @@ apply_injection(struct pctx *c, struct injection *inj)
 		return true;
 	e = catalogue_find(inj->i_error);
 	fail_msg(c, e->e_code, inj->i_message != NULL ? xstrdup(inj->i_message) :
-	    catalogue_message(e, c->p_lang_en, c->p_action));
+	    catalogue_message(e, c->p_lang_en, NULL));
 	return false;
 }
 
