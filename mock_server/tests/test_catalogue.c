@@ -454,8 +454,13 @@ test_message(void)
 	    "The request is missing a required parameter `Action`.");
 	msg_check("UnsupportedOperation.TextTooLong", true, "6000",
 	    "Please ensure that a single request length less than 6000");
+	/* No argument: the default detail an injected error carries. */
 	msg_check("UnknownParameter", true, NULL,
-	    "The parameter `` is not recognized.");
+	    "The parameter `UnknownField` is not recognized.");
+	msg_check("InvalidParameter", false, NULL, "参数错误（包括参数格式、类型等错误）。");
+	msg_check("InvalidParameter", true, NULL, "Invalid parameter (format or type).");
+	msg_check("MissingParameter", true, NULL,
+	    "The request is missing a required parameter `SourceText`.");
 	/* A zh text without %s ignores the argument. */
 	msg_check("UnsupportedProtocol", false, "PUT",
 	    "http(s) 请求协议错误，只支持 GET 和 POST 请求。");
