@@ -92,8 +92,10 @@ class Scenario:
     def capabilities_needed(self) -> list[str]:
         """The action, sign method and HTTP method it calls with, and its extra needs."""
         o = self.call.options
+        # A scenario that calls a name outside TMT asks for custom_action instead.
+        action = [] if "custom_action" in self.requires else [self.call.action]
         return [
-            self.call.action,
+            *action,
             f"sign:{o.get('sign_method', DEFAULT_OPTIONS['sign_method'])}",
             f"method:{o.get('method', DEFAULT_OPTIONS['method'])}",
             *self.requires,
@@ -162,6 +164,8 @@ class ScenarioResult:
     error: str | None = None
     answer: dict[str, Any] | None = None
     journal: list[dict[str, Any]] = field(default_factory=list)
+    # The adapter's stderr while it ran this scenario (conformance.md: kept with the report).
+    stderr: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The report.jsonl line: the spec's names first."""
@@ -170,6 +174,7 @@ class ScenarioResult:
             "title": self.scenario.title,
             "class": self.scenario.error_class.value,
             "codes": list(self.scenario.codes),
+            "tags": list(self.scenario.tags),
             "client": self.client,
             "verdict": self.verdict.value,
             "differences": [d.to_json() for d in self.differences],
@@ -180,6 +185,7 @@ class ScenarioResult:
             "error": self.error,
             "result": self.answer,
             "journal": self.journal,
+            "stderr": self.stderr,
         }
 
 

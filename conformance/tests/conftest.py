@@ -26,6 +26,26 @@ def mock() -> MockProcess:
     assert code in (0, -15), f"tmtmock exited {code}; stderr:\n{''.join(m.stderr_lines)}"
 
 
+CONFORMANCE_CLASSES = ("client_error", "throttled", "transient", "clock", "transport", "success")
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    """test_conformance.py marks each scenario with its class and its tags (``-m transport``,
+    ``-k faq``): register them, so pytest does not warn about unknown marks."""
+    import json
+
+    tags: set[str] = set()
+    for path in (ROOT / "conformance" / "scenarios").rglob("*.json"):
+        try:
+            tags.update(t for t in json.loads(path.read_text(encoding="utf-8")).get("tags", []) if isinstance(t, str))
+        except (OSError, ValueError, AttributeError):
+            pass  # a bad file is reported by the suite's loader, not here
+    for cls in CONFORMANCE_CLASSES:
+        config.addinivalue_line("markers", f"{cls}: conformance scenarios of class {cls}")
+    for tag in sorted(tags - set(CONFORMANCE_CLASSES)):
+        config.addinivalue_line("markers", f"{tag}: conformance scenarios tagged {tag}")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
     outcome = yield
