@@ -1,10 +1,11 @@
 #!/bin/sh
-# deps.sh [build|test]: make sure what tmtmock needs is installed.
+# deps.sh [build|test|fuzz]: make sure what tmtmock needs is installed.
 #
 # Missing Debian packages are installed with apt-get when running as root;
 # otherwise this prints the exact command to run and exits 1. "build" needs
 # the compiler and the libraries; "test" also needs CUnit, Python with pytest,
-# Node.js and npm, and the official Node SDK (npm ci, from the lock file).
+# Node.js and npm, and the official Node SDK (npm ci, from the lock file);
+# "fuzz" needs clang with its libFuzzer and sanitizer runtimes.
 set -eu
 
 what=${1:-build}
@@ -31,9 +32,21 @@ if [ "$what" = test ]; then
 	need_pkg python3-jsonschema /usr/bin/python3 -c 'import jsonschema'
 	# The HTML compatibility matrix is checked in a real browser.
 	need_pkg chromium command -v chromium
+	# test_install.py renders the installed man page with `man -l`.
+	need_pkg man-db command -v man
+	need_pkg groff-base command -v groff
+	# test_valgrind.py: a start -> load -> SIGTERM cycle under valgrind.
+	need_pkg valgrind command -v valgrind
 	need_pkg nodejs command -v node
 	# nodesource's nodejs bundles npm; Debian's does not.
 	need_pkg npm command -v npm
+fi
+
+# make fuzz: clang and its sanitizer and libFuzzer runtimes.
+if [ "$what" = fuzz ]; then
+	need_pkg clang command -v clang
+	need_pkg libclang-rt-14-dev sh -c 'echo "int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }" |
+	    clang -x c -fsanitize=fuzzer,address,undefined -o /dev/null -'
 fi
 
 if [ -n "$missing" ]; then

@@ -82,3 +82,15 @@ clock_json(void)
 	    "offset_s", (json_int_t)(clock_frozen ? clock_frozen_at - time(NULL) :
 	    clock_offset), "frozen", clock_frozen);
 }
+
+/* RFC 7231's IMF-fixdate of the mock clock, into buf (at least 30 bytes). */
+const char *
+clock_http_date(char buf[64])
+{
+	time_t now = clock_now();
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, 64, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	return buf;
+}

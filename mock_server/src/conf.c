@@ -1,11 +1,17 @@
 /*
- * conf.c: the command line, as a table of options. Every bad option is
- * refused with a message that names it and exit status 2, never ignored.
+ * conf.c: the options, as a table. The same table is run over three
+ * sources: a JSON config file (--config), TMTMOCK_* environment variables
+ * and the command line, in that order, so the command line wins. Every bad
+ * option is refused with a message that names it and exit status 2, never
+ * ignored.
  */
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "tmtmock.h"
 
@@ -109,19 +115,36 @@ set_auth(const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
+/* A flag's setter gets NULL (on) or "0" (off: false in a config file, 0 in
+ * the environment, so a higher source can turn a lower one's flag off). */
+static bool
+flag_on(const char *arg)
+{
+	return arg == NULL || strcmp(arg, "0") != 0;
+}
+
 static int
 set_strict(const char *arg, char *err, size_t errlen)
 {
-	(void)arg, (void)err, (void)errlen;
-	conf.c_strict_signature = true;
+	(void)err, (void)errlen;
+	conf.c_strict_signature = flag_on(arg);
 	return 0;
 }
+
+/* The source being applied: a repeatable option (-v, --faults) given by a
+ * source replaces what lower sources said instead of adding to it. */
+enum conf_source { SRC_DEFAULT, SRC_CONFIG, SRC_ENV, SRC_ARGV };
+static enum conf_source cur_src, verbose_src, faults_src;
 
 static int
 set_verbose(const char *arg, char *err, size_t errlen)
 {
-	(void)arg, (void)err, (void)errlen;
-	conf.c_verbose++;
+	(void)err, (void)errlen;
+	if (verbose_src != cur_src)
+		conf.c_verbose = 0;
+	verbose_src = cur_src;
+	if (flag_on(arg))
+		conf.c_verbose++;
 	return 0;
 }
 
@@ -157,8 +180,8 @@ set_language_errors(const char *arg, char *err, size_t errlen)
 static int
 set_no_rate_limit(const char *arg, char *err, size_t errlen)
 {
-	(void)arg, (void)err, (void)errlen;
-	conf.c_rate_limit = false;
+	(void)err, (void)errlen;
+	conf.c_rate_limit = !flag_on(arg);
 	return 0;
 }
 
@@ -218,6 +241,11 @@ set_faults(const char *arg, char *err, size_t errlen)
 		snprintf(err, errlen, "--faults: the file name is empty");
 		return -1;
 	}
+	if (faults_src != cur_src) {
+		while (conf.c_nfaults > 0)
+			free(conf.c_faults[--conf.c_nfaults]);
+		faults_src = cur_src;
+	}
 	conf.c_faults = xrealloc(conf.c_faults, (conf.c_nfaults + 1) * sizeof *conf.c_faults);
 	conf.c_faults[conf.c_nfaults++] = xstrdup(arg);
 	return 0;
@@ -252,8 +280,8 @@ set_journal_size(const char *arg, char *err, size_t errlen)
 static int
 set_no_magic(const char *arg, char *err, size_t errlen)
 {
-	(void)arg, (void)err, (void)errlen;
-	conf.c_magic = false;
+	(void)err, (void)errlen;
+	conf.c_magic = !flag_on(arg);
 	return 0;
 }
 
@@ -285,6 +313,90 @@ set_admin_token(const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+set_log_format(const char *arg, char *err, size_t errlen)
+{
+	if (strcmp(arg, "text") == 0)
+		conf.c_log_format = LOG_TEXT;
+	else if (strcmp(arg, "json") == 0)
+		conf.c_log_format = LOG_JSON;
+	else {
+		snprintf(err, errlen, "--log-format: \"%s\" is not text or json", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* --config is read before every other source (conf_parse); here it is
+ * only checked, so a later --config on the command line is not an error. */
+static int
+set_config(const char *arg, char *err, size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--config: the file name is empty");
+		return -1;
+	}
+	return 0;
+}
+
+/* A whole number from lo to hi for option name into *out. */
+static int
+set_range(const char *name, const char *what, long long lo, long long hi,
+    const char *arg, long long *out, char *err, size_t errlen)
+{
+	long long v;
+
+	if (!str_is_decimal(arg, &v) || v < lo || v > hi) {
+		snprintf(err, errlen, "--%s: \"%s\" is not %s from %lld to %lld",
+		    name, arg, what, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+set_max_connections(const char *arg, char *err, size_t errlen)
+{
+	return set_range("max-connections", "a number of connections", 1,
+	    1000000, arg, &conf.c_max_connections, err, errlen);
+}
+
+static int
+set_idle_timeout(const char *arg, char *err, size_t errlen)
+{
+	return set_range("idle-timeout", "a number of seconds (0: none)", 0,
+	    86400, arg, &conf.c_idle_timeout, err, errlen);
+}
+
+static int
+set_read_timeout(const char *arg, char *err, size_t errlen)
+{
+	return set_range("read-timeout", "a number of seconds (0: none)", 0,
+	    86400, arg, &conf.c_read_timeout, err, errlen);
+}
+
+static int
+set_max_header_size(const char *arg, char *err, size_t errlen)
+{
+	return set_range("max-header-size", "a number of bytes", 1024,
+	    64LL * 1024 * 1024, arg, &conf.c_max_header_size, err, errlen);
+}
+
+static int
+set_max_body_size(const char *arg, char *err, size_t errlen)
+{
+	return set_range("max-body-size", "a number of bytes", 1024,
+	    1024LL * 1024 * 1024, arg, &conf.c_max_body_size, err, errlen);
+}
+
+static int
+set_max_uri_size(const char *arg, char *err, size_t errlen)
+{
+	return set_range("max-uri-size", "a number of bytes", 256,
+	    64LL * 1024 * 1024, arg, &conf.c_max_uri_size, err, errlen);
+}
+
 /* --help and --version answer and exit 0; conf_parse handles them. */
 static const struct opt opts[] = {
 	{ "listen", 0, "ADDR:PORT", set_listen,
@@ -298,7 +410,8 @@ static const struct opt opts[] = {
 	{ "tls-ca-out", 0, "FILE", set_tls_ca_out,
 	  "write the generated CA certificate there (PEM), for clients to trust" },
 	{ "fixtures", 0, "DIR", set_fixtures,
-	  "directory holding accounts.json (default: the source tree's fixtures/)" },
+	  "directory holding accounts.json (default: PREFIX/share/tmtmock/fixtures "
+	  "when installed, else the source tree's fixtures/)" },
 	{ "seed", 0, "N", set_seed,
 	  "seed the PRNG so RequestIds replay exactly (default: random)" },
 	{ "auth", 0, "on|off", set_auth,
@@ -323,7 +436,24 @@ static const struct opt opts[] = {
 	  "also serve /_mock/ on this address" },
 	{ "admin-token", 0, "TOKEN", set_admin_token,
 	  "require Authorization: Bearer TOKEN on /_mock/" },
-	{ "verbose", 'v', NULL, set_verbose, "log one line per request on stderr" },
+	{ "max-connections", 0, "N", set_max_connections,
+	  "open connections at most; more are closed at once (default 16384)" },
+	{ "idle-timeout", 0, "S", set_idle_timeout,
+	  "close a connection idle for S seconds between requests (default 60; 0: never)" },
+	{ "read-timeout", 0, "S", set_read_timeout,
+	  "close a connection whose request is not whole S seconds after its first byte (default 30; 0: never)" },
+	{ "max-header-size", 0, "BYTES", set_max_header_size,
+	  "request line and headers at most (default 262144); larger: the connection is closed" },
+	{ "max-body-size", 0, "BYTES", set_max_body_size,
+	  "request body at most (default 16777216); larger: HTTP 413" },
+	{ "max-uri-size", 0, "BYTES", set_max_uri_size,
+	  "GET URI at most (default 32768, Tencent's); larger: HTML 414 (check 2)" },
+	{ "config", 0, "FILE", set_config,
+	  "read options from a JSON object {\"listen\": \"...\", \"no-rate-limit\": true, ...}" },
+	{ "log-format", 0, "text|json", set_log_format,
+	  "log one line per request on stderr, as text or as JSON lines" },
+	{ "verbose", 'v', NULL, set_verbose,
+	  "log one line per request on stderr (text), and file task callbacks" },
 	{ "help", 'h', NULL, NULL, "print this help and exit" },
 	{ "version", 0, NULL, NULL, "print the version and exit" },
 };
@@ -345,6 +475,12 @@ conf_usage(FILE *f)
 		    opts[i].o_arg ? " " : "", opts[i].o_arg ? opts[i].o_arg : "");
 		fprintf(f, "  %-40s %s\n", head, opts[i].o_help);
 	}
+	fprintf(f, "\nEvery option but --help and --version can also come from the "
+	    "environment,\nas TMTMOCK_<OPTION> (TMTMOCK_LISTEN, TMTMOCK_NO_RATE_LIMIT=1, "
+	    "TMTMOCK_FAULTS=a.json:b.json),\nor from the --config file "
+	    "(TMTMOCK_CONFIG); the command line wins, then the environment.\n"
+	    "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and TENCENTCLOUD_TOKEN), "
+	    "when set,\nadd an active paid account.\n");
 	fprintf(f, "\nexit status: 0 after a clean stop (SIGINT, SIGTERM), "
 	    "2 on bad options or fixtures, 1 when the address cannot be bound.\n");
 }
@@ -371,21 +507,273 @@ find_opt(const char *a, const char **inline_arg)
 	return NULL;
 }
 
+/*
+ * Applies one value of an option from a source. where names the value as
+ * that source spells it ("--listen", "TMTMOCK_LISTEN", "FILE: listen"), so
+ * the message leads the user to the right place.
+ */
+static int
+conf_apply(const struct opt *o, const char *arg, const char *where)
+{
+	char err[512];
+
+	if (o->o_set(arg, err, sizeof err) != 0) {
+		/* The setter's message names the --option already. */
+		if (cur_src == SRC_ARGV)
+			fprintf(stderr, "tmtmock: %s\n", err);
+		else
+			fprintf(stderr, "tmtmock: %s: %s\n", where, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The options a config file or the environment may set: not --help,
+ * --version, nor (in a config file) --config itself. */
+static const struct opt *
+find_named(const char *name, bool allow_config)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (strcmp(opts[i].o_long, name) == 0 && opts[i].o_set != NULL &&
+		    (allow_config || opts[i].o_set != set_config))
+			return &opts[i];
+	return NULL;
+}
+
+/* An option that may be given more than once, making a list. */
+static bool
+opt_repeats(const struct opt *o)
+{
+	return o->o_set == set_faults;
+}
+
+/* One JSON value of a config file as the option's argument. */
+static int
+config_value(const char *path, const struct opt *o, json_t *v)
+{
+	char where[1024], num[32];
+	json_t *item;
+	size_t i;
+
+	snprintf(where, sizeof where, "%s: %s", path, o->o_long);
+	if (o->o_arg == NULL) {
+		if (!json_is_boolean(v)) {
+			fprintf(stderr, "tmtmock: %s: must be true or false\n", where);
+			return -1;
+		}
+		return conf_apply(o, json_is_true(v) ? NULL : "0", where);
+	}
+	if (json_is_array(v) && opt_repeats(o)) {
+		json_array_foreach(v, i, item)
+			if (!json_is_string(item)) {
+				fprintf(stderr, "tmtmock: %s[%zu]: must be a string\n",
+				    where, i);
+				return -1;
+			}
+		json_array_foreach(v, i, item)
+			if (conf_apply(o, json_string_value(item), where) != 0)
+				return -1;
+		return 0;
+	}
+	if (json_is_string(v))
+		return conf_apply(o, json_string_value(v), where);
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return conf_apply(o, num, where);
+	}
+	fprintf(stderr, "tmtmock: %s: must be a string%s%s\n", where,
+	    strcmp(o->o_arg, "N") == 0 || strcmp(o->o_arg, "S") == 0 ||
+	    strcmp(o->o_arg, "BYTES") == 0 ? " or an integer" : "",
+	    opt_repeats(o) ? " or an array of strings" : "");
+	return -1;
+}
+
+/* --config FILE: a JSON object whose keys are option names. */
+static int
+conf_file(const char *path)
+{
+	json_error_t jerr;
+	json_t *root, *v;
+	const char *key;
+	const struct opt *o;
+	int rc = -1;
+
+	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		if (jerr.line < 1)
+			fprintf(stderr, "tmtmock: --config: %s: %s\n", path, jerr.text);
+		else
+			fprintf(stderr, "tmtmock: --config: %s: line %d column %d: %s\n",
+			    path, jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		fprintf(stderr, "tmtmock: --config: %s: must be a JSON object of "
+		    "options, e.g. {\"listen\": \"127.0.0.1:9000\"}\n", path);
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		if ((o = find_named(key, false)) == NULL) {
+			fprintf(stderr, "tmtmock: %s: \"%s\" is not an option a config "
+			    "file can set (see tmtmock --help)\n", path, key);
+			goto out;
+		}
+		if (config_value(path, o, v) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* TMTMOCK_NO_RATE_LIMIT for no-rate-limit. */
+static void
+env_name(const char *opt, char *out, size_t outlen)
+{
+	size_t i, n = strlen("TMTMOCK_");
+
+	snprintf(out, outlen, "TMTMOCK_");
+	for (i = 0; opt[i] != '\0' && n + 1 < outlen; i++)
+		out[n++] = opt[i] == '-' ? '_' : (char)toupper((unsigned char)opt[i]);
+	out[n] = '\0';
+}
+
+/*
+ * TMTMOCK_<OPTION> variables. Empty means unset. A flag takes 1, true, yes,
+ * on or 0, false, no, off; TMTMOCK_FAULTS is a colon-separated list.
+ * Other TMTMOCK_ names are left alone (the test harness uses TMTMOCK_BIN).
+ */
+static int
+conf_env(void)
+{
+	char name[64];
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		const struct opt *o = &opts[i];
+
+		if (o->o_set == NULL || o->o_set == set_config)
+			continue;
+		env_name(o->o_long, name, sizeof name);
+		if ((v = getenv(name)) == NULL || *v == '\0')
+			continue;
+		if (o->o_arg == NULL) {
+			if (strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+			    strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0)
+				v = NULL;
+			else if (strcasecmp(v, "0") == 0 || strcasecmp(v, "false") == 0 ||
+			    strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0)
+				v = "0";
+			else {
+				fprintf(stderr, "tmtmock: %s: \"%s\" is not 1, true, yes, "
+				    "on or 0, false, no, off\n", name, v);
+				return -1;
+			}
+			if (conf_apply(o, v, name) != 0)
+				return -1;
+		} else if (opt_repeats(o)) {
+			char *list = xstrdup(v), *p = list, *item;
+			int rc = 0;
+
+			while (rc == 0 && (item = strsep(&p, ":")) != NULL)
+				if (*item != '\0')
+					rc = conf_apply(o, item, name);
+			free(list);
+			if (rc != 0)
+				return -1;
+		} else if (conf_apply(o, v, name) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The fixtures when neither --fixtures nor TMTMOCK_FIXTURES names them:
+ * an installed binary's PREFIX/share/tmtmock/fixtures (from its own path,
+ * so a moved prefix still works), else the source tree's (compile time).
+ */
+static char *
+default_fixtures(void)
+{
+	char exe[PATH_MAX], *slash, *dir;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			dir = xasprintf("%s/../share/tmtmock/fixtures", exe);
+			if (access(dir, F_OK) == 0)
+				return dir;
+			free(dir);
+		}
+	}
+	return xstrdup(TMTMOCK_FIXTURES);
+}
+
+/*
+ * One table, three sources, applied from the weakest: the config file
+ * (--config, else TMTMOCK_CONFIG), the environment (TMTMOCK_*), then the
+ * command line, so the command line wins, then the environment.
+ */
 int
 conf_parse(int argc, char **argv)
 {
-	char err[512];
+	const char *config = getenv("TMTMOCK_CONFIG");
 	int i;
 
 	conf.c_listen_host = xstrdup("127.0.0.1");
 	conf.c_listen_port = 9000;
-	conf.c_fixtures = xstrdup(TMTMOCK_FIXTURES);
 	conf.c_auth = true;
 	conf.c_text_limit = 6000;
 	conf.c_rate_limit = true;
 	conf.c_magic = true;
 	conf.c_journal_size = 10000;
+	conf.c_max_connections = 16384;
+	conf.c_idle_timeout = 60;
+	conf.c_read_timeout = 30;
+	conf.c_max_header_size = 256 * 1024;
+	conf.c_max_body_size = TM_MAX_WIRE_BODY;
+	conf.c_max_uri_size = TM_MAX_GET_URI;
+	if (config != NULL && *config == '\0')
+		config = NULL;
 
+	/* First look: --help and --version answer whatever the other
+	 * sources say, and --config must be known before them. An unknown
+	 * option ends the look; the main pass reports it. */
+	for (i = 1; i < argc; i++) {
+		const char *inl;
+		const struct opt *o = find_opt(argv[i], &inl);
+
+		if (o == NULL)
+			break;
+		if (strcmp(o->o_long, "help") == 0) {
+			conf_usage(stdout);
+			return 1;
+		}
+		if (strcmp(o->o_long, "version") == 0) {
+			printf("tmtmock %s\n", TMTMOCK_VERSION);
+			return 1;
+		}
+		if (o->o_arg != NULL && inl == NULL) {
+			if (i + 1 >= argc)
+				break;
+			inl = argv[++i];
+		}
+		if (o->o_set == set_config)
+			config = inl;
+	}
+
+	cur_src = SRC_CONFIG;
+	if (config != NULL && *config != '\0' && conf_file(config) != 0)
+		return 2;
+	cur_src = SRC_ENV;
+	if (conf_env() != 0)
+		return 2;
+	cur_src = SRC_ARGV;
 	for (i = 1; i < argc; i++) {
 		const char *arg, *inl;
 		const struct opt *o = find_opt(argv[i], &inl);
@@ -395,12 +783,11 @@ conf_parse(int argc, char **argv)
 			    argv[i]);
 			return 2;
 		}
-		if (strcmp(o->o_long, "help") == 0) {
-			conf_usage(stdout);
-			return 1;
-		}
-		if (strcmp(o->o_long, "version") == 0) {
-			printf("tmtmock %s\n", TMTMOCK_VERSION);
+		if (o->o_set == NULL) {		/* --help, --version: seen above */
+			if (strcmp(o->o_long, "version") == 0)
+				printf("tmtmock %s\n", TMTMOCK_VERSION);
+			else
+				conf_usage(stdout);
 			return 1;
 		}
 		if (o->o_arg == NULL && inl != NULL) {
@@ -416,10 +803,10 @@ conf_parse(int argc, char **argv)
 			}
 			arg = argv[++i];
 		}
-		if (o->o_set(arg, err, sizeof err) != 0) {
-			fprintf(stderr, "tmtmock: %s\n", err);
+		if (conf_apply(o, arg, argv[i]) != 0)
 			return 2;
-		}
 	}
+	if (conf.c_fixtures == NULL)
+		conf.c_fixtures = default_fixtures();
 	return 0;
 }

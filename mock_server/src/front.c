@@ -3,6 +3,7 @@
  * struct req, hands it to the pipeline and writes the outcome back; nothing
  * past this file sees a libevent type.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -23,8 +24,9 @@
 
 #include "tmtmock.h"
 
-/* Room for a GET URI past the 32 KiB limit, so check 2 can answer 414. */
-#define FRONT_MAX_HEADERS (256 * 1024)
+/* Descriptors kept free of connections (--max-connections): listeners,
+ * the journal, fixture files, file task callbacks, stdio. */
+#define FRONT_FD_RESERVE 64
 
 static struct evhttp *front_http, *front_https, *front_admin;
 
@@ -109,17 +111,32 @@ req_from_evhttp(struct evhttp_request *er, struct req *r)
 }
 
 /*
- * A TCP connection as the journal and the transport faults see it. The
- * record lives until libevent closes the connection (closecb) and no timer
- * still refers to it: c_evcon is NULL once closed.
+ * A TCP connection as the journal, the transport faults and the limits see
+ * it. Made when evhttp accepts it (front_bev), keyed by its bufferevent; it
+ * learns its evhttp connection on the next loop turn (conn_accepted) or at
+ * its first request, whichever comes first. The record lives until libevent
+ * closes the connection (closecb) and no timer still refers to it: c_evcon
+ * is NULL before it is known and once closed, c_gone once closed.
  */
 struct conn {
 	uint64_t		 c_id;
+	struct bufferevent	*c_bev;		/* the key of conns[] */
 	struct evhttp_connection *c_evcon;
 	struct dribble		*c_dribble;	/* a slow body being sent */
 	struct evhttp_request	*c_started;	/* a reply begun, not ended */
 	int			 c_refs;	/* timers that hold it */
 	bool			 c_rst;		/* kill_now aborts it (RST) */
+	/* Limits: --max-connections, --idle-timeout, --read-timeout. */
+	bool			 c_counted;	/* in front_nconns */
+	bool			 c_refused;	/* over --max-connections: closed */
+	bool			 c_gone;	/* closed, unlinked */
+	int			 c_busy;	/* requests whose answer is not sent */
+	struct event		*c_timer;	/* the idle and read deadlines */
+	struct evbuffer_cb_entry *c_in_cb;	/* sees a request's first byte */
+	long long		 c_last_ms;	/* accepted, or last answer sent */
+	long long		 c_reading_ms;	/* a request's first byte; 0: none */
+	long long		 c_fire_ms;	/* when c_timer fires */
+	bool			 c_timer_waits;	/* it fired while an answer was out */
 	struct conn		*c_next;
 };
 
@@ -152,6 +169,17 @@ static uint64_t next_conn_id = 1;
 static struct pending *delayed;
 static struct event_base *front_base;
 
+/* Every listener, so SIGTERM can close them (front_drain). */
+static struct {
+	struct evhttp			*l_http;
+	struct evhttp_bound_socket	*l_bs;
+} listeners[3];
+static size_t nlisteners;
+static long long front_max_conns;	/* --max-connections, within RLIMIT_NOFILE */
+static long long front_nconns;		/* open connections, counted */
+static long long front_inflight;	/* requests whose answer is not sent */
+static bool front_draining;		/* SIGTERM: finishing what is in flight */
+
 static long long
 now_us(void)
 {
@@ -167,11 +195,151 @@ conn_hash(const void *p)
 	return ((uintptr_t)p >> 4) % CONN_BUCKETS;
 }
 
+static long long
+now_ms(void)
+{
+	return now_us() / 1000;
+}
+
 static void
 conn_release(struct conn *c)
 {
 	if (--c->c_refs == 0 && c->c_evcon == NULL)
 		free(c);
+}
+
+/* After SIGTERM: the loop ends once no answer is in flight. */
+static void
+drain_check(void)
+{
+	if (front_draining && front_inflight <= 0)
+		event_base_loopexit(front_base, NULL);
+}
+
+static struct conn *
+conn_find(struct bufferevent *bev)
+{
+	struct conn *c;
+
+	for (c = conns[conn_hash(bev)]; c != NULL; c = c->c_next)
+		if (c->c_bev == bev)
+			return c;
+	return NULL;
+}
+
+/* The connection is closed: out of the table, the counts and the timers. */
+static void
+conn_unlink(struct conn *c)
+{
+	struct conn **pp;
+
+	if (c->c_gone)
+		return;
+	c->c_gone = true;
+	for (pp = &conns[conn_hash(c->c_bev)]; *pp != NULL; pp = &(*pp)->c_next)
+		if (*pp == c) {
+			*pp = c->c_next;
+			break;
+		}
+	if (c->c_counted)
+		front_nconns--;
+	c->c_counted = false;
+	front_inflight -= c->c_busy;
+	c->c_busy = 0;
+	if (c->c_timer != NULL)
+		event_free(c->c_timer);
+	c->c_timer = NULL;
+	if (c->c_in_cb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(c->c_bev), c->c_in_cb);
+	c->c_in_cb = NULL;
+	drain_check();
+}
+
+static void
+conn_arm(struct conn *c, long long ms)
+{
+	struct timeval tv;
+
+	if (ms < 1)
+		ms = 1;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	c->c_fire_ms = now_ms() + ms;
+	event_add(c->c_timer, &tv);
+}
+
+/*
+ * The deadlines of a connection: --read-timeout from the first byte of a
+ * request to its last (a client sending a byte a second is cut off), and
+ * --idle-timeout from the last answer (or the accept) to the next request's
+ * first byte. Nothing while an answer is in flight (a delay may be long):
+ * a timer that fires then waits for reply_sent. The timer is re-armed only
+ * when it fires, or when a request starts and the read deadline comes
+ * before it: no timer work on most requests.
+ */
+static void
+conn_timer(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn *c = arg;
+	long long now = now_ms(), due = 0, period;
+
+	(void)fd, (void)events;
+	if (c->c_evcon == NULL)
+		return;
+	if (c->c_busy > 0) {
+		c->c_timer_waits = true;	/* reply_sent arms it again */
+		return;
+	}
+	if (c->c_reading_ms != 0 && conf.c_read_timeout > 0)
+		due = c->c_reading_ms + conf.c_read_timeout * 1000;
+	else if (c->c_reading_ms == 0 && conf.c_idle_timeout > 0)
+		due = c->c_last_ms + conf.c_idle_timeout * 1000;
+	if (due != 0 && due <= now) {
+		log_debug("closing connection %llu: %s timeout",
+		    (unsigned long long)c->c_id, c->c_reading_ms != 0 ?
+		    "read" : "idle");
+		/* The closecb frees this timer: nothing touches c after. */
+		evhttp_connection_free(c->c_evcon);
+		return;
+	}
+	period = (conf.c_idle_timeout > conf.c_read_timeout ?
+	    conf.c_idle_timeout : conf.c_read_timeout) * 1000;
+	conn_arm(c, due != 0 ? due - now : period);
+}
+
+/* Bytes came in: the first of a request starts its read deadline. */
+static void
+conn_input(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)b;
+	if (info->n_added == 0 || c->c_reading_ms != 0)
+		return;
+	c->c_reading_ms = now_ms();
+	if (conf.c_read_timeout > 0 && c->c_timer != NULL &&
+	    c->c_fire_ms > c->c_reading_ms + conf.c_read_timeout * 1000)
+		conn_arm(c, conf.c_read_timeout * 1000);
+}
+
+/* The answer to one request is written whole (evhttp's on_complete). */
+static void
+reply_sent(struct evhttp_request *er, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)er;
+	if (c->c_busy > 0) {
+		c->c_busy--;
+		front_inflight--;
+	}
+	c->c_last_ms = now_ms();
+	if (c->c_busy == 0 && c->c_timer_waits && c->c_timer != NULL) {
+		c->c_timer_waits = false;
+		conn_arm(c, conf.c_idle_timeout > 0 ? conf.c_idle_timeout * 1000 :
+		    conf.c_read_timeout * 1000);
+	}
+	drain_check();
 }
 
 static void dribble_free(struct dribble *);
@@ -190,11 +358,8 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	if (c->c_started != NULL && evhttp_request_get_connection(c->c_started) == NULL)
 		evhttp_request_free(c->c_started);
 	c->c_started = NULL;
-	for (pp = &conns[conn_hash(evcon)]; *pp != NULL; pp = &(*pp)->c_next)
-		if (*pp == c) {
-			*pp = c->c_next;
-			break;
-		}
+	(void)evcon, (void)pp;
+	conn_unlink(c);
 	c->c_evcon = NULL;
 	/* Timers that still hold it find it closed, and the last frees it. */
 	c->c_refs++;
@@ -205,22 +370,114 @@ static struct conn *
 conn_of(struct evhttp_request *er)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(er);
+	struct bufferevent *bev;
 	struct conn *c;
 	size_t h;
 
 	if (evcon == NULL)
 		return NULL;
-	h = conn_hash(evcon);
-	for (c = conns[h]; c != NULL; c = c->c_next)
-		if (c->c_evcon == evcon)
-			return c;
+	bev = evhttp_connection_get_bufferevent(evcon);
+	if ((c = conn_find(bev)) != NULL) {
+		if (c->c_evcon == NULL) {	/* before conn_accepted */
+			c->c_evcon = evcon;
+			evhttp_connection_set_closecb(evcon, conn_closed, c);
+		}
+		return c;
+	}
+	/* Not seen by front_bev (cannot happen with our listeners). */
+	h = conn_hash(bev);
 	c = xcalloc(1, sizeof *c);
 	c->c_id = next_conn_id++;
+	c->c_bev = bev;
 	c->c_evcon = evcon;
+	c->c_last_ms = now_ms();
 	c->c_next = conns[h];
 	conns[h] = c;
 	evhttp_connection_set_closecb(evcon, conn_closed, c);
 	return c;
+}
+
+/*
+ * The turn after evhttp accepted a connection: its evhttp connection is
+ * the argument of the callbacks evhttp set on the bufferevent (NULL if it
+ * was closed meanwhile: bufferevent_free clears them; our reference kept
+ * the bufferevent itself). Over --max-connections it is closed now (a FIN,
+ * before any answer); otherwise its deadlines start.
+ */
+static void
+conn_accepted(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn *c = arg;
+	struct bufferevent *bev = c->c_bev;
+	bufferevent_data_cb rd, wr;
+	bufferevent_event_cb ev;
+	void *cbarg = NULL;
+
+	(void)fd, (void)events;
+	if (!c->c_gone && c->c_evcon == NULL) {
+		bufferevent_getcb(bev, &rd, &wr, &ev, &cbarg);
+		if (cbarg == NULL || evhttp_connection_get_bufferevent(cbarg) != bev)
+			conn_unlink(c);		/* closed before this turn */
+		else {
+			c->c_evcon = cbarg;
+			evhttp_connection_set_closecb(c->c_evcon, conn_closed, c);
+		}
+	}
+	if (!c->c_gone && c->c_refused) {
+		log_debug("closing connection %llu: --max-connections %lld reached",
+		    (unsigned long long)c->c_id, front_max_conns);
+		evhttp_connection_free(c->c_evcon);	/* closecb unlinks it */
+	} else if (!c->c_gone && (conf.c_idle_timeout > 0 || conf.c_read_timeout > 0)) {
+		c->c_timer = evtimer_new(front_base, conn_timer, c);
+		c->c_in_cb = evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c);
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0 &&
+		    c->c_reading_ms == 0 && c->c_busy == 0)
+			c->c_reading_ms = now_ms();
+		conn_arm(c, c->c_reading_ms != 0 && conf.c_read_timeout > 0 ?
+		    conf.c_read_timeout * 1000 : conf.c_idle_timeout > 0 ?
+		    conf.c_idle_timeout * 1000 : conf.c_read_timeout * 1000);
+	}
+	conn_release(c);
+	bufferevent_decref(bev);
+}
+
+/*
+ * evhttp's bufferevent callback: every accepted connection passes here
+ * first, which is where it is counted (plain or, with arg, HTTPS).
+ */
+static struct bufferevent *
+front_bev(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev;
+	struct timeval zero = { 0, 0 };
+	struct conn *c;
+	size_t h;
+
+	bev = arg != NULL ? tls_bev_new(base, NULL) :
+	    bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return NULL;
+	c = xcalloc(1, sizeof *c);
+	c->c_id = next_conn_id++;
+	c->c_bev = bev;
+	c->c_last_ms = now_ms();
+	if (front_nconns >= front_max_conns || front_draining)
+		c->c_refused = true;
+	else {
+		c->c_counted = true;
+		front_nconns++;
+	}
+	h = conn_hash(bev);
+	c->c_next = conns[h];
+	conns[h] = c;
+	c->c_refs = 1;
+	bufferevent_incref(bev);
+	if (event_base_once(base, -1, EV_TIMEOUT, conn_accepted, c, &zero) != 0) {
+		log_warnx("cannot watch a new connection");
+		bufferevent_decref(bev);
+		c->c_refs--;
+	}
+	return bev;
 }
 
 /*
@@ -313,9 +570,12 @@ static void
 add_headers(struct evhttp_request *er, const struct outcome *o, bool length)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(er);
-	char n[32];
+	char n[32], date[64];
 
 	evhttp_add_header(h, "Content-Type", o->o_content_type);
+	/* The mock clock's time: a client that corrects its skew from the
+	 * Date header must see the clock the timestamps are checked against. */
+	evhttp_add_header(h, "Date", clock_http_date(date));
 	if (o->o_http_status == 414)
 		evhttp_add_header(h, "Connection", "close");
 	if (length) {
@@ -466,8 +726,25 @@ front_request(struct evhttp_request *er, void *arg)
 {
 	struct pending *p;
 	struct timeval tv;
+	struct conn *c;
 	bool admin_only = arg != NULL;
 
+	/* A whole request: its read deadline ends, its answer is in flight
+	 * until evhttp has written it (reply_sent). */
+	if ((c = conn_of(er)) != NULL) {
+		if (c->c_refused) {	/* over --max-connections */
+			conn_kill(c, false);
+			return;
+		}
+		c->c_reading_ms = 0;
+		c->c_busy++;
+		front_inflight++;
+		evhttp_request_set_on_complete_cb(er, reply_sent, c);
+	}
+	/* After SIGTERM every answer ends its connection. */
+	if (front_draining)
+		evhttp_add_header(evhttp_request_get_output_headers(er),
+		    "Connection", "close");
 	p = xcalloc(1, sizeof *p);
 	p->p_t0_us = now_us();
 	p->p_er = er;
@@ -501,6 +778,39 @@ front_request(struct evhttp_request *er, void *arg)
 	event_add(p->p_timer, &tv);
 }
 
+/*
+ * How many connections the descriptors allow: RLIMIT_NOFILE is raised
+ * (up to its hard limit) to want plus a reserve; if it cannot go that high,
+ * fewer connections are served, with a warning, rather than accept() fail.
+ */
+static long long
+fd_budget(long long want)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)want + FRONT_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return want;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ?
+		    need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		long long can = (long long)rl.rlim_cur - FRONT_FD_RESERVE;
+
+		if (can < 1)
+			can = 1;
+		log_warnx("--max-connections %lld: the descriptor limit "
+		    "(RLIMIT_NOFILE %llu, hard %llu) allows %lld", want,
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)rl.rlim_max, can);
+		return can;
+	}
+	return want;
+}
+
 /* One listener, plain (tls false) or HTTPS: the same settings and handler. */
 static int
 front_listen(struct event_base *base, const char *host, int port, bool tls,
@@ -524,17 +834,26 @@ front_listen(struct event_base *base, const char *host, int port, bool tls,
 	for (i = 0; i < sizeof methods / sizeof methods[0]; i++)
 		mask |= (ev_uint16_t)methods[i].cmd;
 	evhttp_set_allowed_methods(http, mask);
-	evhttp_set_max_headers_size(http, FRONT_MAX_HEADERS);
-	evhttp_set_max_body_size(http, TM_MAX_WIRE_BODY);
+	/* The headers' room must hold a GET URI past --max-uri-size, so
+	 * check 2 answers it (414) rather than evhttp (400). */
+	evhttp_set_max_headers_size(http, (size_t)conf.c_max_header_size);
+	evhttp_set_max_body_size(http, (size_t)conf.c_max_body_size);
 	front_base = base;
+	if (front_max_conns == 0)
+		front_max_conns = fd_budget(conf.c_max_connections);
 	/* A non-NULL argument marks the --admin-listen listener. */
 	evhttp_set_gencb(http, front_request, admin ? (void *)http : NULL);
-	if (tls)
-		evhttp_set_bevcb(http, tls_bev_new, NULL);
+	/* Every connection is counted and watched from its accept. */
+	evhttp_set_bevcb(http, front_bev, tls ? (void *)http : NULL);
 	if ((bs = evhttp_bind_socket_with_handle(http, host,
 	    (ev_uint16_t)port)) == NULL) {
 		log_warnx("cannot listen on %s://%s:%d", scheme, host, port);
 		return -1;
+	}
+	if (nlisteners < sizeof listeners / sizeof listeners[0]) {
+		listeners[nlisteners].l_http = http;
+		listeners[nlisteners].l_bs = bs;
+		nlisteners++;
 	}
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &sl) != 0) {
 		log_warnx("getsockname failed");
@@ -575,6 +894,28 @@ int
 front_start_admin(struct event_base *base, const char *host, int port)
 {
 	return front_listen(base, host, port, false, true, &front_admin);
+}
+
+/*
+ * SIGTERM: the listeners close (new connections are refused), answers in
+ * flight (delayed and dribbled ones too) are finished, each with
+ * "Connection: close", then the loop ends. 0: nothing was in flight, the
+ * caller may stop now.
+ */
+int
+front_drain(void)
+{
+	size_t i;
+
+	for (i = 0; i < nlisteners; i++)
+		evhttp_del_accept_socket(listeners[i].l_http, listeners[i].l_bs);
+	nlisteners = 0;
+	front_draining = true;
+	if (front_inflight <= 0)
+		return 0;
+	log_info("stopping: finishing %lld answer%s in flight", front_inflight,
+	    front_inflight == 1 ? "" : "s");
+	return 1;
 }
 
 void

@@ -81,6 +81,10 @@ in_list(const char *list, const char *word)
 	size_t n = strlen(word);
 	const char *p = list;
 
+	/* "" is found everywhere and never moves p on: it would loop for
+	 * ever. A word with a space could match two codes of the list. */
+	if (n == 0 || strchr(word, ' ') != NULL)
+		return false;
 	while ((p = strstr(p, word)) != NULL) {
 		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
 			return true;

@@ -10,11 +10,17 @@
 
 #include "tmtmock.h"
 
+/* The first SIGTERM or SIGINT stops accepting and lets the answers in
+ * flight finish (front_drain); a second one stops at once. */
 static void
 on_signal(evutil_socket_t sig, short events, void *arg)
 {
+	static bool draining;
+
 	(void)sig, (void)events;
-	event_base_loopbreak(arg);
+	if (draining || front_drain() == 0)
+		event_base_loopbreak(arg);
+	draining = true;
 }
 
 int
@@ -30,12 +36,15 @@ main(int argc, char **argv)
 	if ((rc = conf_parse(argc, argv)) != 0)
 		return rc == 1 ? 0 : 2;
 	log_verbose = conf.c_verbose;
+	log_access_format = conf.c_log_format != LOG_OFF ? conf.c_log_format :
+	    conf.c_verbose > 0 ? LOG_TEXT : LOG_OFF;
 	if (conf.c_seeded)
 		seed = conf.c_seed;
 	else if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
 		seed = (uint64_t)time(NULL);
 	conf.c_rng_seed = seed;
 	rng_seed(seed);
+	cred_env_init();
 	if (cred_load(conf.c_fixtures, err, sizeof err) != 0 ||
 	    xlate_load(conf.c_fixtures, err, sizeof err) != 0 ||
 	    image_load(conf.c_fixtures, err, sizeof err) != 0 ||
@@ -87,6 +96,7 @@ out:
 	event_free(ev_term);
 	event_base_free(base);
 	cred_clear();
+	cred_env_clear();
 	xlate_clear();
 	image_clear();
 	speech_clear();

@@ -70,6 +70,32 @@ common(struct pctx *c, const char *v3_header, const char *v1_name)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
+/*
+ * The SecretId and sign method as the request states them, before check 8
+ * parses anything: rules at pre_auth match on them, and the journal files
+ * a request refused at checks 5-8 under its SecretId. Caller frees *id.
+ */
+static void
+claimed_identity(struct pctx *c, char **id, const char **sign_method)
+{
+	const char *auth = req_header(c->p_req, "Authorization"), *cred;
+
+	*id = NULL;
+	if (c->p_v3) {
+		*sign_method = "TC3-HMAC-SHA256";
+		if (auth != NULL && (cred = strstr(auth, "Credential=")) != NULL) {
+			cred += strlen("Credential=");
+			*id = xstrndup(cred, strcspn(cred, "/, "));
+		}
+		return;
+	}
+	*sign_method = kv_get(c->p_form, c->p_nform, "SignatureMethod");
+	if (*sign_method == NULL)
+		*sign_method = "HmacSHA1";
+	if ((cred = kv_get(c->p_form, c->p_nform, "SecretId")) != NULL)
+		*id = xstrdup(cred);
+}
+
 static bool
 lang_is_en(const char *lang)
 {
@@ -86,7 +112,9 @@ check_transport(struct pctx *c)
 		fail(c, "UnsupportedProtocol", r->r_method_name);
 		return false;
 	}
-	if (r->r_method == RM_GET && strlen(r->r_uri) > TM_MAX_GET_URI) {
+	/* --max-uri-size, TM_MAX_GET_URI by default (0: not configured). */
+	if (r->r_method == RM_GET && strlen(r->r_uri) > (conf.c_max_uri_size > 0 ?
+	    (size_t)conf.c_max_uri_size : TM_MAX_GET_URI)) {
 		c->p_out->o_http_status = 414;
 		c->p_out->o_content_type = xstrdup("text/html");
 		c->p_out->o_body = xstrdup(html_414);
@@ -174,6 +202,7 @@ check_common(struct pctx *c)
 	};
 	const char **dst[] = { &c->p_action, &c->p_version, &c->p_region,
 	    &c->p_timestamp };
+	const char *sm;
 	size_t i;
 
 	for (i = 0; i < sizeof required / sizeof required[0]; i++)
@@ -201,6 +230,7 @@ check_common(struct pctx *c)
 	}
 	c->p_token = common(c, "X-TC-Token", "Token");
 	c->p_out->o_action = xstrdup(c->p_action);
+	claimed_identity(c, &c->p_out->o_secret_id, &sm);
 	c->p_out->o_region = xstrdup(c->p_region);
 	c->p_out->o_timestamp = xstrdup(c->p_timestamp);
 	return true;
@@ -285,6 +315,7 @@ check_credentials(struct pctx *c)
 	struct account *a;
 	long long now = (long long)clock_now();
 
+	free(c->p_out->o_secret_id);
 	c->p_out->o_secret_id = xstrdup(c->p_secret_id);
 	a = cred_find(c->p_secret_id);
 	if (!conf.c_auth) {
@@ -383,30 +414,16 @@ apply_injection(struct pctx *c, struct injection *inj)
 	return false;
 }
 
-/* Before check 8 even an unsigned request can be answered by a rule, so
- * the SecretId and sign method are read without checking the signature. */
+/* Before check 8 even an unsigned request can be answered by a rule. */
 static bool
 inject_pre_auth(struct pctx *c)
 {
 	struct injection inj = { 0 };
 	struct fault_facts f = { .ff_action = c->p_action, .ff_region = c->p_region };
-	const char *auth = req_header(c->p_req, "Authorization"), *cred;
-	char *id = NULL;
+	char *id;
 	bool go_on;
 
-	if (c->p_v3) {
-		f.ff_sign_method = "TC3-HMAC-SHA256";
-		if (auth != NULL && (cred = strstr(auth, "Credential=")) != NULL) {
-			cred += strlen("Credential=");
-			id = xstrndup(cred, strcspn(cred, "/, "));
-		}
-	} else {
-		f.ff_sign_method = kv_get(c->p_form, c->p_nform, "SignatureMethod");
-		if (f.ff_sign_method == NULL)
-			f.ff_sign_method = "HmacSHA1";
-		if ((cred = kv_get(c->p_form, c->p_nform, "SecretId")) != NULL)
-			id = xstrdup(cred);
-	}
+	claimed_identity(c, &id, &f.ff_sign_method);
 	f.ff_secret_id = id;
 	go_on = !fault_fire(STAGE_PRE_AUTH, &f, &inj) || apply_injection(c, &inj);
 	free(id);

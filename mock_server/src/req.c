@@ -192,10 +192,11 @@ unflatten_put(json_t *node, char **segs, size_t nseg, const char *value)
 	want_array = all_digits(segs[1]);
 	if (child == NULL || json_is_null(child)) {
 		child = want_array ? json_array() : json_object();
-		if (json_is_array(node))
-			json_array_set_new(node, idx, child);
-		else
-			json_object_set_new(node, segs[0], child);
+		/* Both steal child and free it when they fail (a name that is not
+		 * UTF-8): it must not be used then. */
+		if ((json_is_array(node) ? json_array_set_new(node, idx, child) :
+		    json_object_set_new(node, segs[0], child)) != 0)
+			return -1;
 	} else if (json_is_array(child) != want_array || json_is_string(child))
 		return -1;
 	return unflatten_put(child, segs + 1, nseg - 1, value);

@@ -62,6 +62,14 @@ void str_lower(char *s);
 
 /* ---- log.c ---- */
 extern int log_verbose;
+/* The access log: off, or one line per API request on stderr (-v: text;
+ * --log-format text|json). */
+enum log_format { LOG_OFF, LOG_TEXT, LOG_JSON };
+extern enum log_format log_access_format;
+struct req;
+struct outcome;
+/* One access-log line for a request and what was done with it. */
+void log_access(const struct req *, const struct outcome *, long long latency_us);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -93,7 +101,8 @@ void clock_set_offset(long long offset_s);	/* also unfreezes */
 void clock_freeze(long long at);
 void clock_advance(long long s);	/* moves a frozen clock too */
 void clock_reset(void);
-json_t *clock_json(void);		/* {now, offset_s, frozen}; new reference */
+json_t *clock_json(void);
+const char *clock_http_date(char buf[64]);	/* for the Date header */		/* {now, offset_s, frozen}; new reference */
 
 /* ---- sig_tc3.c: TC3-HMAC-SHA256, pure functions (tencent-api.md 2) ---- */
 struct tc3_header {
@@ -208,9 +217,16 @@ struct account {
 	int		 a_quota_month;	/* yyyymm a_used_chars counts; 0: not yet known */
 	json_t		*a_json;	/* the entry as loaded, owned */
 };
-/* Loads DIR/accounts.json. 0 on success; on failure -1 with a message
- * naming the file and field in errbuf. */
+/* Loads DIR/accounts.json, then the environment's account (cred_env_init)
+ * in place of a fixture one with its SecretId. 0 on success; on failure -1
+ * with a message naming the file and field in errbuf. */
 int cred_load(const char *dir, char *errbuf, size_t errlen);
+/* Reads TENCENTCLOUD_SECRET_ID, _SECRET_KEY and _TOKEN once: when both of
+ * the first are set, every cred_load adds an active paid account of them
+ * (with the token, temporary credentials). A malformed SecretId is added
+ * too, with a warning. -1 (with a warning) when they cannot make an account. */
+int cred_env_init(void);
+void cred_env_clear(void);
 /* Parses one account object (the admin API and the fixture share this).
  * Returns NULL with a message naming the field in errbuf. Caller frees
  * with cred_account_free(). */
@@ -321,10 +337,19 @@ struct conf {
 	char	*c_admin_host;		/* --admin-listen, or NULL */
 	int	 c_admin_port;
 	char	*c_admin_token;		/* NULL: no token needed */
+	enum log_format c_log_format;	/* --log-format; LOG_OFF: not given */
 	uint64_t c_rng_seed;		/* the seed in use, given or drawn */
+	/* Wire limits (front.c): */
+	long long c_max_connections;	/* open at once; more are closed */
+	long long c_idle_timeout;	/* s between requests; 0: none */
+	long long c_read_timeout;	/* s from a request's first byte to its last */
+	long long c_max_header_size;	/* request line + headers, bytes */
+	long long c_max_body_size;	/* larger bodies: evhttp's 413 */
+	long long c_max_uri_size;	/* GET URIs, check 2 (default TM_MAX_GET_URI) */
 };
 extern struct conf conf;
-/* 0: run; 1: exit 0 (help/version printed); 2: bad usage (message printed). */
+/* 0: run; 1: exit 0 (help/version printed); 2: bad usage (message printed).
+ * Reads --config's file and TMTMOCK_* variables too (the command line wins). */
 int conf_parse(int argc, char **argv);
 void conf_usage(FILE *);
 
@@ -478,6 +503,9 @@ int front_start_tls(struct event_base *, const char *host, int port);
 /* The --admin-listen listener: /_mock/ only. */
 int front_start_admin(struct event_base *, const char *host, int port);
 void front_stop(void);	/* every listener, and replies still waiting */
+/* SIGTERM: close the listeners, finish the answers in flight (the loop then
+ * exits). 0 when none is in flight: stop now. */
+int front_drain(void);
 
 /* ---- tls.c: the HTTPS certificate and OpenSSL context ---- */
 struct x509_st;		/* OpenSSL's X509 */

@@ -1,0 +1,245 @@
+"""The Dockerfile, checked without a container engine: its build stage's instructions are
+carried out here as written (COPY of the tree as .dockerignore filters it, WORKDIR, ARG,
+RUN scripts/container-build.sh), the runtime stage's COPY lines are applied to a scratch
+root, and the binary there must serve, pass the HEALTHCHECK command, and need no library
+beyond the runtime stage's packages."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from harness.launch import clean_env, free_port, launch
+from harness.mockproc import ROOT
+from harness.wire import assert_translated, build, call
+
+DOCKERFILE = ROOT / "Dockerfile"
+DPKG = shutil.which("dpkg-query")
+
+
+@dataclass
+class Stage:
+    base: str
+    name: str | None
+    instructions: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_dockerfile(path: Path = DOCKERFILE) -> list[Stage]:
+    """Stages of instructions (keyword, arguments), continuation lines joined, comments dropped."""
+    logical: list[str] = []
+    cur = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not cur and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        if line.rstrip().endswith("\\"):
+            cur += line.rstrip()[:-1] + " "
+            continue
+        logical.append(cur + line)
+        cur = ""
+    stages: list[Stage] = []
+    for text in logical:
+        kw, _, rest = text.strip().partition(" ")
+        kw = kw.upper()
+        if kw == "FROM":
+            m = re.match(r"^(\S+)(?:\s+AS\s+(\S+))?$", rest.strip(), re.I)
+            assert m, text
+            stages.append(Stage(m.group(1), m.group(2)))
+        else:
+            assert stages, f"{text!r} before FROM"
+            stages[-1].instructions.append((kw, " ".join(rest.split())))
+    return stages
+
+
+def apt_packages(run: str) -> list[str]:
+    m = re.search(r"apt-get install -y --no-install-recommends (.*?)(?:&&|$)", run)
+    assert m, run
+    return m.group(1).split()
+
+
+def deps_build_packages() -> list[str]:
+    """The packages scripts/deps.sh wants for a build (before its test-only part)."""
+    text = (ROOT / "scripts/deps.sh").read_text(encoding="utf-8")
+    build_part = text.split('if [ "$what" = test ]')[0]
+    return re.findall(r"^need_pkg (\S+)", build_part, re.M)
+
+
+def ignored(rel: str, patterns: list[str]) -> bool:
+    parts = rel.split("/")
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        for pat in patterns:
+            if pat.startswith("**/"):
+                if fnmatch.fnmatch(parts[i - 1], pat[3:]):
+                    return True
+            elif fnmatch.fnmatch(prefix, pat.rstrip("/")):
+                return True
+    return False
+
+
+def copy_context(dest: Path) -> None:
+    """`COPY . /src`: the tree less what .dockerignore names."""
+    pats = [ln.strip() for ln in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.startswith("#")]
+    for dirpath, dirnames, filenames in os.walk(ROOT):
+        rel_dir = Path(dirpath).relative_to(ROOT).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        dirnames[:] = [d for d in dirnames if not ignored(rel_dir + d, pats)]
+        for f in filenames:
+            if ignored(rel_dir + f, pats):
+                continue
+            target = dest / (rel_dir + f)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(Path(dirpath) / f, target, follow_symlinks=False)
+
+
+@dataclass
+class Built:
+    root: Path                 # stands for the container's /
+    runtime: Path              # the runtime stage's filesystem (its COPY results)
+    stages: list[Stage]
+
+
+def mapped(root: Path, container_path: str) -> Path:
+    assert container_path.startswith("/"), container_path
+    return root / container_path.lstrip("/")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Carry out the build stage here, then the runtime stage's COPY --from lines."""
+    root = tmp_path_factory.mktemp("container")
+    stages = parse_dockerfile()
+    assert len(stages) == 2, [s.base for s in stages]
+    build_stage = stages[0]
+    env = clean_env()
+    cwd = root
+    for kw, args in build_stage.instructions:
+        if kw == "RUN" and args.startswith("apt-get"):
+            continue          # the packages: checked by test_build_stage_packages
+        if kw == "COPY":
+            assert args == ". /src", f"COPY {args}: teach this test what it means"
+            copy_context(mapped(root, "/src"))
+        elif kw == "WORKDIR":
+            cwd = mapped(root, args)
+        elif kw == "ARG":
+            name, _, value = args.partition("=")
+            env[name] = str(mapped(root, value)) if value.startswith("/") else value
+        elif kw == "RUN":
+            r = subprocess.run(["sh", "-c", args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+            assert r.returncode == 0, f"RUN {args}\n{r.stdout}\n{r.stderr}"
+        else:
+            pytest.fail(f"build stage: {kw} {args}: teach this test what it means")
+    runtime = root / "runtime"
+    for kw, args in stages[1].instructions:
+        if kw != "COPY":
+            continue
+        words = args.split()
+        assert words[0] == f"--from={build_stage.name}", args
+        src, dst = mapped(root, words[1]), mapped(runtime, words[2])
+        assert src.exists(), f"COPY {args}: {src} was not built"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst)
+        else:
+            shutil.copy2(src, dst)
+    return Built(root, runtime, stages)
+
+
+def runtime_instruction(b: Built, kw: str) -> list[str]:
+    return [a for k, a in b.stages[1].instructions if k == kw]
+
+
+def test_dockerfile_shape() -> None:
+    stages = parse_dockerfile()
+    assert all(s.base.startswith("debian:12") for s in stages), [s.base for s in stages]
+    final = stages[-1]
+    kws = dict(final.instructions)
+    assert kws.get("USER") not in (None, "root", "0"), "the runtime runs as a non-root user"
+    assert kws.get("EXPOSE") == "9000"
+    assert "TMTMOCK_LISTEN=0.0.0.0:9000" in kws.get("ENV", "")
+    assert "/_mock/health" in kws.get("HEALTHCHECK", "")
+    assert kws.get("ENTRYPOINT") == '["tmtmock"]'
+
+
+def test_build_stage_packages() -> None:
+    """The build stage installs what deps.sh checks for a build, and each is a real package
+    (installed here, where the same build ran)."""
+    runs = [a for k, a in parse_dockerfile()[0].instructions if k == "RUN" and a.startswith("apt-get")]
+    assert len(runs) == 1
+    pkgs = apt_packages(runs[0])
+    missing = set(deps_build_packages()) - set(pkgs)
+    assert not missing, f"the build stage lacks {missing} (scripts/deps.sh build needs them)"
+    if DPKG:
+        for p in pkgs:
+            r = subprocess.run([DPKG, "-W", "-f=${Status}", p], capture_output=True, text=True)
+            assert "install ok installed" in r.stdout, f"{p}: {r.stdout or r.stderr}"
+
+
+def test_built_binary_serves_with_its_fixtures(built: Built, tmp_path: Path) -> None:
+    exe = built.runtime / "usr/local/bin/tmtmock"
+    r = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0 and r.stdout.startswith("tmtmock "), r
+    # As the image runs it: no arguments, the address from ENV (here a free loopback port).
+    env = clean_env({"TMTMOCK_LISTEN": f"127.0.0.1:{free_port()}"})
+    with launch([], exe=exe, env=env, cwd=tmp_path) as m:
+        assert_translated(call(m, build(m, "tc3-post")), "hello")
+
+
+@pytest.mark.parametrize("token", [None, "s3cret"])
+def test_healthcheck_command(built: Built, tmp_path: Path, token: str | None) -> None:
+    """The HEALTHCHECK's command, run by sh as Docker runs it, succeeds against the running
+    server (with and without an admin token) and fails once it is gone."""
+    hc = runtime_instruction(built, "HEALTHCHECK")[0]
+    cmd = hc.split(" CMD ", 1)[1]
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed here")
+    port = free_port()
+    extra = {"TMTMOCK_LISTEN": f"127.0.0.1:{port}"}
+    if token:
+        extra["TMTMOCK_ADMIN_TOKEN"] = token
+    env = clean_env(extra)
+    with launch([], exe=built.runtime / "usr/local/bin/tmtmock", env=env, cwd=tmp_path):
+        r = subprocess.run(["sh", "-c", cmd], env=env, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+    r = subprocess.run(["sh", "-c", cmd], env=env, capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0
+
+
+@pytest.mark.skipif(DPKG is None, reason="not a Debian system (dpkg-query)")
+def test_runtime_packages_cover_the_binary(built: Built) -> None:
+    """Every shared library the binary loads comes from a runtime-stage package, one of
+    their dependencies, or libc6 (in the base image)."""
+    runs = [a for a in runtime_instruction(built, "RUN") if "apt-get install" in a]
+    pkgs = set(apt_packages(runs[0]))
+    allowed = set(pkgs) | {"libc6"}
+    for p in pkgs:
+        r = subprocess.run([DPKG, "-W", "-f=${Depends}", p], capture_output=True, text=True)
+        assert r.returncode == 0, f"{p} is not a package installed here: {r.stderr}"
+        allowed |= {re.split(r"[\s(:]", d.strip())[0] for alt in r.stdout.split(",") for d in alt.split("|")}
+    out = subprocess.run(["ldd", str(built.runtime / "usr/local/bin/tmtmock")], capture_output=True,
+                         text=True, check=True).stdout
+    libs = re.findall(r"=> (/\S+)", out)
+    assert libs
+    for lib in libs:
+        real = os.path.realpath(lib)
+        owner = None
+        for candidate in (lib, real, real.replace("/lib/", "/usr/lib/", 1)):
+            r = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
+            if r.returncode == 0:
+                owner = r.stdout.split(":")[0]
+                break
+        assert owner is not None, f"no package owns {lib}"
+        assert owner in allowed, f"{lib} comes from {owner}, which the runtime stage does not install"
+
+
+def test_readme_docker_run_line() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docker build -t tmtmock ." in readme
+    assert re.search(r"docker run [^\n]*-p 9000:9000[^\n]* tmtmock", readme)
+    assert "TMTMOCK_ADMIN_TOKEN" in readme
