@@ -37,6 +37,8 @@ if [ "$what" = test ]; then
 	need_pkg groff-base command -v groff
 	# test_valgrind.py: a start -> load -> SIGTERM cycle under valgrind.
 	need_pkg valgrind command -v valgrind
+	# The Go SDK adapter is compiled against a stub of the SDK's API.
+	need_pkg golang-go command -v go
 	need_pkg nodejs command -v node
 	# nodesource's nodejs bundles npm; Debian's does not.
 	need_pkg npm command -v npm
