@@ -288,9 +288,11 @@ def test_capabilities_name_all_eight_actions(sdk: Sdk) -> None:
     }, client
 
 
-def test_not_a_tmt_action_is_skipped(sdk: Sdk) -> None:
+def test_not_a_tmt_action_reaches_the_mock(sdk: Sdk) -> None:
+    """custom_action: CommonClient sends any name, and the mock answers InvalidAction."""
     answer = sdk.run("DescribeInstances", {})
-    assert "skipped" in answer and "result" not in answer, answer
+    assert answer["result"]["ok"] is False, answer
+    assert answer["result"]["error"]["code"] == "InvalidAction", answer
 
 
 # ---------------------------------------------------------------- the eight actions

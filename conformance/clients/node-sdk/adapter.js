@@ -97,6 +97,10 @@ const CAPABILITIES = [
   "timeout",
   "token",
   "language",
+  // The SDK sends params as given (no model filtering), and CommonClient
+  // takes any action name.
+  "raw_params",
+  "custom_action",
   // no "retry": the Node SDK never retries (tencent-api.md 8.2).
 ];
 
@@ -223,15 +227,6 @@ function classify(err) {
 async function run(msg) {
   const seq = msg.seq === undefined ? null : msg.seq;
   const action = msg.action;
-  if (!ACTIONS.includes(action)) {
-    return {
-      seq,
-      skipped: {
-        reason: `${action} is not a TMT ${TMT_VERSION} action`,
-        issue_url: null,
-      },
-    };
-  }
   const generic = !METHOD_ACTIONS.includes(action);
   let client;
   try {
