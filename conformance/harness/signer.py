@@ -1,6 +1,6 @@
 """The harness's reference signer: TC3-HMAC-SHA256 and v1 (HmacSHA1, HmacSHA256).
 
-Standard library only. Written from /work/shared/spec/tencent-api.md sections 1-3
+Standard library only. Written from ../shared/spec/tencent-api.md sections 1-3
 and checked against its published vectors (section 10) by tests/test_signer.py.
 
 Three layers:
