@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import sys
+from typing import Iterator
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.admin import Admin  # noqa: E402
 from harness.mockproc import ROOT, MockProcess, binary  # noqa: E402
+from harness.signer import Credentials  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +56,18 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
     m = item.funcargs.get("mock") if hasattr(item, "funcargs") else None
     if rep.failed and isinstance(m, MockProcess) and m.stderr_lines:
         rep.sections.append(("tmtmock stderr", "".join(m.stderr_lines[-50:])))
+
+
+@pytest.fixture
+def adm(mock: MockProcess) -> Iterator[Admin]:
+    """The module mock's admin API, reset before and after each test."""
+    a = Admin.of(mock)
+    a.reset()
+    yield a
+    a.reset()
+
+
+@pytest.fixture
+def creds(adm: Admin) -> Iterator[Credentials]:
+    """A fresh account of its own, so rules scoped to it touch no other test."""
+    yield adm.new_account()

@@ -26,7 +26,7 @@ import time
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -46,13 +46,6 @@ BACKEND_TIMEOUT_EN = "Backend service timeout. Please try again later."
 # ---------------------------------------------------------------- helpers
 
 
-@pytest.fixture
-def adm(mock: MockProcess) -> Iterator[Admin]:
-    """The module mock's admin API, reset before and after each test."""
-    a = Admin.of(mock)
-    a.reset()
-    yield a
-    a.reset()
 
 
 def start(*extra: str, args: list[str] | None = None) -> MockProcess:

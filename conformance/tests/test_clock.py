@@ -18,9 +18,7 @@ from __future__ import annotations
 import calendar
 import time
 import uuid
-from typing import Any, Iterator
-
-import pytest
+from typing import Any
 
 from harness.actions import b64
 from harness.admin import Admin
@@ -32,12 +30,6 @@ FIXTURES = ROOT / "fixtures"
 FROZEN_AT = 1795747109          # the spec's example
 
 
-@pytest.fixture
-def adm(mock: MockProcess) -> Iterator[Admin]:
-    a = Admin.of(mock)
-    a.reset()
-    yield a
-    a.reset()
 
 
 def code_of(resp: HttpResponse) -> str | None:

@@ -78,19 +78,8 @@ def catalogue(mock: MockProcess) -> dict[str, dict[str, Any]]:
     return {c["code"]: c for c in doc["codes"]}
 
 
-@pytest.fixture
-def adm(mock: MockProcess) -> Admin:
-    return Admin.of(mock)
 
 
-@pytest.fixture
-def creds(adm: Admin) -> Iterator[Credentials]:
-    """A fresh account; its rules are deleted afterwards whether they fired or not."""
-    c = adm.new_account()
-    yield c
-    for rule in adm.faults():
-        if rule["match"].get("secret_id") == c.secret_id:
-            adm.delete(f"faults/{rule['id']}")
 
 
 def assert_code(resp: Any, code: str, message: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import http.client
 import json
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -40,12 +40,6 @@ SPEC_FIELDS = {
 FAILED_FIELDS = {"canonical_request", "string_to_sign"}
 
 
-@pytest.fixture
-def adm(mock: MockProcess) -> Iterator[Admin]:
-    a = Admin.of(mock)
-    a.reset()
-    yield a
-    a.reset()
 
 
 def entries(adm: Admin, **query: Any) -> list[dict[str, Any]]:

@@ -93,18 +93,8 @@ def sdk() -> Iterator[Adapter]:
     assert "uncaught exception" not in stderr and "unhandled rejection" not in stderr, stderr
 
 
-@pytest.fixture
-def adm(mock: MockProcess) -> Admin:
-    return Admin.of(mock)
 
 
-@pytest.fixture
-def creds(adm: Admin) -> Iterator[Credentials]:
-    c = adm.new_account()
-    yield c
-    for rule in adm.faults():
-        if rule["match"].get("secret_id") == c.secret_id:
-            adm.delete(f"faults/{rule['id']}")
 
 
 def through_sdk(sdk: Adapter, mock: MockProcess, adm: Admin, creds: Credentials, via: str, fault: str,

@@ -15,14 +15,14 @@ import json
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
 from harness.admin import Admin
 from harness.mockproc import ROOT, MockProcess
 from harness.signer import Credentials, HttpRequest
-from harness.wire import TEXT, UUID_RE, assert_envelope, assert_error, assert_translated, build, call, tc3
+from harness.wire import TEXT, UUID_RE, build
 
 FAULTS = [
     "reset", "close", "truncate", "not_json", "html_502", "html_503", "html_504", "slow_body",
@@ -132,18 +132,8 @@ def exchange(mock: MockProcess, req: HttpRequest, timeout: float = 10.0) -> Raw:
 # ---------------------------------------------------------------- fixtures and helpers
 
 
-@pytest.fixture
-def adm(mock: MockProcess) -> Admin:
-    return Admin.of(mock)
 
 
-@pytest.fixture
-def creds(adm: Admin) -> Iterator[Credentials]:
-    c = adm.new_account()
-    yield c
-    for rule in adm.faults():
-        if rule["match"].get("secret_id") == c.secret_id:
-            adm.delete(f"faults/{rule['id']}")
 
 
 def text(source_text: str) -> dict[str, Any]:
