@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -35,6 +34,10 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+# The protocol loop every Python adapter shares (conformance/clients/adapterkit.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import adapterkit  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 MAIN_GO = HERE / "main.go"
@@ -134,36 +137,13 @@ def _build(go: str, cache: Path, binary: Path, module: str, replace_dir: Path, v
     return binary, ""
 
 
-def write(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
-
-
 def serve_skipped(reason: str) -> int:
     """The protocol without an SDK: SKIP everything, with the reason."""
     log(f"skipping every run: {reason}")
-    while True:
-        line = sys.stdin.readline()
-        if not line:
-            return 0
-        if not line.strip():
-            continue
-        try:
-            msg = json.loads(line)
-        except ValueError as e:
-            write({"seq": None, "errored": {"message": f"not JSON: {e}", "traceback": ""}})
-            continue
-        cmd = msg.get("cmd") if isinstance(msg, dict) else None
-        if cmd == "start":
-            write({"client": {"name": "go-sdk", "version": None, "language": "go",
-                              "capabilities": CAPABILITIES}})
-        elif cmd == "run":
-            write({"seq": msg.get("seq"), "skipped": {
-                "reason": f"tencentcloud-sdk-go is not installed: {reason}", "issue_url": None}})
-        elif cmd == "stop":
-            return 0
-        else:
-            write({"seq": msg.get("seq"), "errored": {"message": f"unknown cmd {cmd!r}", "traceback": ""}})
+    return adapterkit.serve(
+        lambda: {"name": "go-sdk", "version": None, "language": "go", "capabilities": CAPABILITIES},
+        lambda msg: {"skipped": {"reason": f"tencentcloud-sdk-go is not installed: {reason}",
+                                 "issue_url": None}})
 
 
 def main() -> int:
@@ -173,7 +153,6 @@ def main() -> int:
     sys.stdout.flush()
     os.execv(str(binary), [str(binary)])
     return 1  # not reached
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -50,9 +50,13 @@ import json
 import os
 import re
 import sys
-import traceback
 from typing import Any
 from urllib.parse import urlsplit
+from pathlib import Path
+
+# The protocol loop every Python adapter shares (conformance/clients/adapterkit.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import adapterkit  # noqa: E402
 
 NAME = "python-sdk"
 ACTIONS = [
@@ -251,39 +255,9 @@ def run(msg: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- the loop
 
 
-def write(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=True) + "\n")
-    sys.stdout.flush()
-
-
 def main() -> int:
     log(f"SDK: {'missing (' + SDK_ERROR + ')' if SDK_ERROR else tencentcloud.__version__}")
-    while True:
-        line = sys.stdin.readline()
-        if not line:
-            return 0
-        if not line.strip():
-            continue
-        try:
-            msg = json.loads(line)
-        except ValueError as e:
-            write({"seq": None, "errored": {"message": f"not JSON: {e}", "traceback": ""}})
-            continue
-        cmd = msg.get("cmd") if isinstance(msg, dict) else None
-        if cmd == "start":
-            write({"client": client_info()})
-        elif cmd == "run":
-            try:
-                write(run(msg))
-            except Exception as e:
-                write({"seq": msg.get("seq"), "errored": {"message": f"{type(e).__name__}: {e}",
-                                                          "traceback": traceback.format_exc()}})
-        elif cmd == "stop":
-            return 0
-        else:
-            write({"seq": msg.get("seq") if isinstance(msg, dict) else None,
-                   "errored": {"message": f"unknown cmd {cmd!r}", "traceback": ""}})
-
+    return adapterkit.serve(client_info, run)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -58,7 +58,6 @@ import socket
 import sys
 import threading
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +68,7 @@ if str(CONFORMANCE) not in sys.path:
     sys.path.insert(0, str(CONFORMANCE))
 
 from harness import signer as S  # noqa: E402  (the harness's reference signer)
+from clients import adapterkit  # noqa: E402  (the protocol loop of every Python adapter)
 
 PROTOCOL = 1
 VERSION = "1.0.0"
@@ -449,50 +449,10 @@ class ReferenceClient:
 # ---------------------------------------------------------------- the loop
 
 
-def write(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=True, allow_nan=False) + "\n")
-    sys.stdout.flush()
-
-
-def handle_run(client: ReferenceClient, msg: dict[str, Any]) -> dict[str, Any]:
-    seq = msg.get("seq")
-    try:
-        answer = client.run(msg)
-    except Exception as e:  # a bug of this adapter: the protocol's `errored`
-        return {"seq": seq, "errored": {"message": f"{type(e).__name__}: {e}",
-                                        "traceback": traceback.format_exc()}}
-    try:
-        json.dumps(answer, allow_nan=False)
-    except ValueError as e:  # e.g. NaN in a response
-        return {"seq": seq, "errored": {"message": f"cannot serialise the answer: {e}",
-                                        "traceback": traceback.format_exc()}}
-    return {"seq": seq, **answer}
-
-
 def serve(client: ReferenceClient) -> int:
     """The adapter loop on stdin/stdout until `stop` or EOF."""
     log(f"{client.name} {client.version}, python {sys.version.split()[0]}, pid {os.getpid()}")
-    while True:
-        line = sys.stdin.readline()
-        if not line:
-            return 0
-        if not line.strip():
-            continue
-        try:
-            msg = json.loads(line)
-        except ValueError as e:
-            write({"seq": None, "errored": {"message": f"not JSON: {e}", "traceback": ""}})
-            continue
-        cmd = msg.get("cmd") if isinstance(msg, dict) else None
-        if cmd == "start":
-            write({"client": client.info()})
-        elif cmd == "run":
-            write(handle_run(client, msg))
-        elif cmd == "stop":
-            return 0
-        else:
-            write({"seq": msg.get("seq") if isinstance(msg, dict) else None,
-                   "errored": {"message": f"unknown cmd {cmd!r}", "traceback": ""}})
+    return adapterkit.serve(client.info, client.run)
 
 
 def main(client: ReferenceClient | None = None) -> int:

@@ -42,9 +42,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
 from typing import Any
 from urllib.parse import urlsplit
+from pathlib import Path
+
+# The protocol loop every Python adapter shares (conformance/clients/adapterkit.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import adapterkit  # noqa: E402
 
 NAME = "tccli"
 CAPABILITIES = [
@@ -203,33 +207,8 @@ def client_info() -> dict[str, Any]:
     return {"name": NAME, "version": version, "language": "cli", "capabilities": CAPABILITIES}
 
 
-def write(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=True) + "\n")
-    sys.stdout.flush()
-
-
 def main() -> int:
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            msg = json.loads(line)
-        except ValueError as e:
-            write({"seq": None, "errored": {"message": f"not JSON: {e}", "traceback": ""}})
-            continue
-        cmd = msg.get("cmd") if isinstance(msg, dict) else None
-        if cmd == "start":
-            write({"client": client_info()})
-        elif cmd == "run":
-            try:
-                write(run(msg))
-            except Exception as e:
-                write({"seq": msg.get("seq"), "errored": {"message": f"{type(e).__name__}: {e}",
-                                                          "traceback": traceback.format_exc()}})
-        elif cmd == "stop":
-            return 0
-    return 0
-
+    return adapterkit.serve(client_info, run)
 
 if __name__ == "__main__":
     sys.exit(main())
