@@ -11,6 +11,9 @@
 #   make fuzz    the libFuzzer targets (clang) in mock_server/build-fuzz
 #   make fuzz-smoke  a short run of each, and every corpus and crash input
 #
+#   make bench   the mock against nginx on this machine (wrk; about 1.5 min):
+#                requests/s, latency, CPU per request, start-up, memory
+#
 #   make install PREFIX=/usr/local   the server, its fixtures, the suite, the man page
 #   make uninstall PREFIX=/usr/local what install put there (its manifest says)
 #
@@ -122,12 +125,15 @@ fuzz:
 fuzz-smoke: fuzz
 	scripts/fuzz.sh smoke $(FUZZ_NAMES)
 
-# Part of `make test`: the smoke run where clang is, a note where it is not.
+# Part of `make test`: the smoke run where clang can build libFuzzer targets,
+# a note where it cannot.
+FUZZ_PROBE = echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' | \
+	$(FUZZ_CC) -x c -fsanitize=fuzzer,address,undefined -o /dev/null - >/dev/null 2>&1
 test-fuzz:
-	@if command -v $(FUZZ_CC) >/dev/null 2>&1; then \
+	@if $(FUZZ_PROBE); then \
 		$(MAKE) --no-print-directory fuzz-smoke; \
 	else \
-		echo "fuzz-smoke: skipped ($(FUZZ_CC) not installed; apt-get install clang libclang-rt-14-dev)"; \
+		echo "fuzz-smoke: skipped ($(FUZZ_CC) with libFuzzer is not installed: apt-get install clang libclang-rt-14-dev)"; \
 	fi
 
 # Kept between builds (make would delete them as intermediates).
@@ -140,6 +146,13 @@ $(FUZZ_BUILD)/%.o: $(SRC_DIR)/%.c
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz.h $(FUZZ_OBJS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(SRC_DIR) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
+
+# ---- benchmark (scripts/bench.py; README "Performance"); not part of `make test` ----
+.PHONY: bench
+
+# Installs wrk and nginx when missing (root), builds the -O2 binary, one run.
+bench: deps-build
+	@python3 scripts/bench.py
 
 # ---- install (scripts/install.sh: the list, and the manifest uninstall reads) ----
 PREFIX  ?= /usr/local

@@ -3,6 +3,8 @@
  * expiry, sessions, tasks, quotas) asks here, so the admin API can move or
  * freeze it for a test (memcached's debug clock is the model).
  */
+#include <string.h>
+
 #include "tmtmock.h"
 
 static long long clock_offset;	/* seconds added to the real clock */
@@ -24,6 +26,19 @@ clock_now(void)
 	if (clock_frozen)
 		return (time_t)clock_frozen_at;
 	return time(NULL) + (time_t)clock_offset;
+}
+
+/* Microseconds: the journal's times order a client's fast retries. */
+long long
+clock_now_us(void)
+{
+	struct timespec ts;
+
+	if (clock_frozen)
+		return clock_frozen_at * 1000000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 +
+	    clock_offset * 1000000;
 }
 
 long long
@@ -87,10 +102,17 @@ clock_json(void)
 const char *
 clock_http_date(char buf[64])
 {
+	/* Formatted once a second, not once a request. */
+	static time_t cached_at = (time_t)-1;
+	static char cached[64];
 	time_t now = clock_now();
 	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(buf, 64, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (now != cached_at) {
+		gmtime_r(&now, &tm);
+		strftime(cached, sizeof cached, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		cached_at = now;
+	}
+	memcpy(buf, cached, sizeof cached);
 	return buf;
 }

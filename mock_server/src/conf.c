@@ -443,7 +443,7 @@ static const struct opt opts[] = {
 	{ "read-timeout", 0, "S", set_read_timeout,
 	  "close a connection whose request is not whole S seconds after its first byte (default 30; 0: never)" },
 	{ "max-header-size", 0, "BYTES", set_max_header_size,
-	  "request line and headers at most (default 262144); larger: the connection is closed" },
+	  "request line and headers at most (default 262144); larger: HTTP 400, then closed" },
 	{ "max-body-size", 0, "BYTES", set_max_body_size,
 	  "request body at most (default 16777216); larger: HTTP 413" },
 	{ "max-uri-size", 0, "BYTES", set_max_uri_size,

@@ -509,7 +509,7 @@ run_action(struct pctx *c)
 		fail_msg(c, res.ar_err_code, res.ar_err_msg);
 		return;
 	}
-	c->p_out->o_body = answer_ok(res.ar_resp, c->p_out->o_request_id);
+	c->p_out->o_body = answer_result(&res, c->p_out->o_request_id);
 }
 
 static const char html_5xx[] =

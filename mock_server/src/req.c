@@ -16,6 +16,11 @@
 void
 req_free(struct req *r)
 {
+	if (r->r_arena != NULL) {	/* every field lives in it */
+		free(r->r_arena);
+		memset(r, 0, sizeof *r);
+		return;
+	}
 	free(r->r_method_name);
 	free(r->r_uri);
 	free(r->r_path);
@@ -31,8 +36,11 @@ req_header(const struct req *r, const char *name)
 {
 	size_t i;
 
+	/* The first byte, case folded, before the whole name: most headers
+	 * differ there. */
 	for (i = 0; i < r->r_nhdrs; i++)
-		if (strcasecmp(r->r_hdrs[i].k, name) == 0)
+		if ((r->r_hdrs[i].k[0] | 0x20) == (name[0] | 0x20) &&
+		    strcasecmp(r->r_hdrs[i].k, name) == 0)
 			return r->r_hdrs[i].v;
 	return NULL;
 }

@@ -24,7 +24,19 @@ rng_next(void)
 	return z ^ (z >> 31);
 }
 
-/* A version-4 UUID in lower case, the shape of Tencent's RequestIds. */
+static void
+hex_put(char *out, uint64_t v, int digits)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	while (digits-- > 0) {
+		out[digits] = hex[v & 0xf];
+		v >>= 4;
+	}
+}
+
+/* A version-4 UUID in lower case, the shape of Tencent's RequestIds
+ * (%08x-%04x-%04x-%04x-%012x of the two draws, without printf). */
 void
 rng_uuid(char out[37])
 {
@@ -32,8 +44,14 @@ rng_uuid(char out[37])
 
 	hi = (hi & ~0xf000ULL) | 0x4000ULL;
 	lo = (lo & ~(0xc000ULL << 48)) | (0x8000ULL << 48);
-	snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx",
-	    (unsigned int)(hi >> 32), (unsigned int)((hi >> 16) & 0xffff),
-	    (unsigned int)(hi & 0xffff), (unsigned int)(lo >> 48),
-	    (unsigned long long)(lo & 0xffffffffffffULL));
+	hex_put(out, hi >> 32, 8);
+	out[8] = '-';
+	hex_put(out + 9, (hi >> 16) & 0xffff, 4);
+	out[13] = '-';
+	hex_put(out + 14, hi & 0xffff, 4);
+	out[18] = '-';
+	hex_put(out + 19, lo >> 48, 4);
+	out[23] = '-';
+	hex_put(out + 24, lo & 0xffffffffffffULL, 12);
+	out[36] = '\0';
 }

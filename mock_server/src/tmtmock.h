@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -47,9 +48,32 @@ struct buf {
 	size_t b_len;
 	size_t b_cap;
 };
-void buf_add(struct buf *, const void *, size_t);
-void buf_adds(struct buf *, const char *);
-void buf_addc(struct buf *, char);
+/* Room for n more bytes and the NUL (the slow path of the three below,
+ * which are inline: answers and the journal call them per byte). */
+void buf_grow(struct buf *, size_t n);
+static inline void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->b_len + n + 1 > b->b_cap)
+		buf_grow(b, n);
+	if (n > 0)
+		memcpy(b->b_data + b->b_len, p, n);
+	b->b_len += n;
+	b->b_data[b->b_len] = '\0';
+}
+static inline void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+static inline void
+buf_addc(struct buf *b, char c)
+{
+	if (b->b_len + 2 > b->b_cap)
+		buf_grow(b, 1);
+	b->b_data[b->b_len++] = c;
+	b->b_data[b->b_len] = '\0';
+}
 void buf_addf(struct buf *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *buf_str(struct buf *);
 void buf_free(struct buf *);
@@ -59,6 +83,19 @@ bool utf8_valid(const char *s, size_t len);
 /* Caller frees: s with each byte that is not valid UTF-8 replaced by '?'. */
 char *utf8_sanitize(const char *s);
 void str_lower(char *s);
+
+/* ---- jsonw.c: compact JSON into a buffer, as json_dumps(JSON_COMPACT) writes it ---- */
+/* A JSON string of s[0..len), which must be UTF-8 (jansson's strings are). */
+void jw_str(struct buf *, const char *s, size_t len);
+/* A JSON string of s; bytes that are not UTF-8 become '?' (json_string_take). */
+void jw_str_lossy(struct buf *, const char *s);
+void jw_int(struct buf *, long long);
+void jw_real(struct buf *, double);
+/* Any value; strings longer than cut (0: none) become their first cut
+ * bytes and "…(N bytes)". */
+void jw_value(struct buf *, const json_t *, size_t cut);
+/* Caller frees: json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY). */
+char *jw_dumps(const json_t *);
 
 /* ---- log.c ---- */
 extern int log_verbose;
@@ -82,6 +119,14 @@ void crypto_sha256_hex(const void *data, size_t len, char out[65]);
 /* Returns the MAC length (20 or 32). */
 size_t crypto_hmac(enum md_kind, const void *key, size_t keylen,
     const void *msg, size_t msglen, unsigned char out[32]);
+/* HMAC-SHA256 under one key, set up once (pre-fetched EVP_MAC context). */
+struct crypto_mac;
+struct crypto_mac *crypto_mac_new(const void *key, size_t keylen);
+void crypto_mac_sign(struct crypto_mac *, const void *msg, size_t len,
+    unsigned char out[32]);
+void crypto_mac_free(struct crypto_mac *);
+/* Frees the fetched algorithms and contexts (and sig_tc3's key cache). */
+void crypto_clear(void);
 void crypto_hex(const unsigned char *in, size_t len, char *out /* 2*len+1 */);
 /* Standard base64 with padding; out must hold 4*((len+2)/3)+1 bytes. */
 void crypto_base64(const unsigned char *in, size_t len, char *out);
@@ -96,6 +141,7 @@ void rng_uuid(char out[37]);
 /* ---- clock.c: the mock clock; every check of time reads it ---- */
 time_t clock_now(void);
 long long clock_now_ms(void);
+long long clock_now_us(void);
 long long clock_rate_ms(void);		/* for rate windows: runs while frozen */
 void clock_set_offset(long long offset_s);	/* also unfreezes */
 void clock_freeze(long long at);
@@ -116,12 +162,24 @@ char *sig_tc3_canonical_request(const char *method, const char *query,
 /* Caller frees. */
 char *sig_tc3_string_to_sign(const char *timestamp, const char *date,
     const char *service, const char *canonical_request);
+/* The same two, appended to a buffer (the server reuses one). */
+void sig_tc3_canonical_request_buf(struct buf *, const char *method,
+    const char *query, const struct tc3_header *hdrs, size_t nhdrs,
+    const char *signed_headers, const char *payload_hash_hex);
+void sig_tc3_string_to_sign_buf(struct buf *, const char *timestamp,
+    const char *date, const char *service, const char *canonical_request,
+    size_t len);
 void sig_tc3_derive_key(const char *secret_key, const char *date,
     const char *service, unsigned char key[32]);
 void sig_tc3_sign_with_key(const unsigned char key[32],
     const char *string_to_sign, char out[65]);
 void sig_tc3_sign(const char *secret_key, const char *date,
     const char *service, const char *string_to_sign, char out[65]);
+/* sig_tc3_sign with the derived key and its MAC context kept in a small
+ * cache (per SecretKey, date and service): what the server calls. */
+void sig_tc3_sign_cached(const char *secret_key, const char *date,
+    const char *service, const char *string_to_sign, size_t len, char out[65]);
+void sig_tc3_clear(void);	/* empties that cache */
 /* The UTC date (YYYY-MM-DD) of a Unix timestamp. */
 void sig_tc3_date(long long ts, char out[11]);
 
@@ -153,6 +211,7 @@ struct req {
 	enum req_body	 r_body_kind;
 	char		*r_peer;	/* "addr:port" */
 	uint64_t	 r_conn_id;
+	void		*r_arena;	/* set: every field above lives in it */
 };
 void req_free(struct req *);
 /* Case-insensitive header lookup; NULL if absent. */
@@ -252,6 +311,7 @@ struct tc3_auth {
 	char	*ta_service;
 	char	*ta_signed_headers;
 	char	*ta_signature;
+	char	*ta_buf;	/* set: the fields above point into it */
 };
 /* Parses an Authorization header. 0 when well formed; -1 with *why set. */
 int tc3_auth_parse(const char *hdr, struct tc3_auth *out, const char **why);
@@ -267,10 +327,16 @@ void verify_tc3(const struct req *, const struct tc3_auth *, const char *timesta
     const char *secret_key, bool strict, struct verify_result *);
 void verify_v1(const struct req *, const struct kv *params, size_t nparams,
     enum sign_method, const char *secret_key, bool strict, struct verify_result *);
+void verify_clear(void);	/* frees the buffers verify_tc3 reuses */
 
 /* ---- answer.c: the JSON envelope ---- */
 /* Both return a new string (caller frees): compact JSON, UTF-8 unescaped. */
 char *answer_ok(json_t *response /* stolen */, const char *request_id);
+/* answer_ok of an object already written as compact JSON (taken). */
+char *answer_ok_json(char *response, const char *request_id);
+/* The success of an action: answer_ok or answer_ok_json (takes them). */
+struct act_result;
+char *answer_result(struct act_result *, const char *request_id);
 char *answer_error(const char *code, const char *message, const char *request_id);
 /* A JSON string made of s, which it frees; bytes that are not UTF-8 become '?'. */
 json_t *json_string_take(char *s);
@@ -361,6 +427,8 @@ void journal_record(const struct req *, const struct outcome *,
 /* {"entries": [...], "dropped": N}, entries after seq since, of secret_id
  * (NULL: all). New reference. */
 json_t *journal_query(const char *secret_id, long long since);
+/* The same, as the compact JSON text GET /_mock/journal sends. Caller frees. */
+char *journal_query_text(const char *secret_id, long long since);
 void journal_clear(void);
 void journal_close(void);
 
@@ -410,10 +478,13 @@ struct param_def {
 	bool		 pd_nonneg;
 };
 struct act_ctx;
-/* Result of an action: either resp (a new reference) or an error code with
- * its message (caller frees ar_err_msg). */
+/* Result of an action: either resp (a new reference), or json (the same
+ * written already: a compact JSON object, caller frees; for answers of a
+ * fixed shape), or an error code with its message (caller frees
+ * ar_err_msg). answer_result() makes the body of either success. */
 struct act_result {
 	json_t		*ar_resp;
+	char		*ar_json;
 	const char	*ar_err_code;
 	char		*ar_err_msg;
 };

@@ -76,31 +76,16 @@ xasprintf(const char *fmt, ...)
 }
 
 void
-buf_add(struct buf *b, const void *p, size_t n)
+buf_grow(struct buf *b, size_t n)
 {
-	if (b->b_len + n + 1 > b->b_cap) {
-		size_t cap = b->b_cap ? b->b_cap : 64;
+	/* 256: most buffers (answers, canonical requests) then need one
+	 * allocation. */
+	size_t cap = b->b_cap ? b->b_cap : 256;
 
-		while (cap < b->b_len + n + 1)
-			cap *= 2;
-		b->b_data = xrealloc(b->b_data, cap);
-		b->b_cap = cap;
-	}
-	memcpy(b->b_data + b->b_len, p, n);
-	b->b_len += n;
-	b->b_data[b->b_len] = '\0';
-}
-
-void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void
-buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
+	while (cap < b->b_len + n + 1)
+		cap *= 2;
+	b->b_data = xrealloc(b->b_data, cap);
+	b->b_cap = cap;
 }
 
 void

@@ -32,11 +32,15 @@ sign_method_name(enum sign_method m)
 void
 tc3_auth_free(struct tc3_auth *a)
 {
-	free(a->ta_secret_id);
-	free(a->ta_date);
-	free(a->ta_service);
-	free(a->ta_signed_headers);
-	free(a->ta_signature);
+	if (a->ta_buf != NULL)		/* the fields point into it */
+		free(a->ta_buf);
+	else {
+		free(a->ta_secret_id);
+		free(a->ta_date);
+		free(a->ta_service);
+		free(a->ta_signed_headers);
+		free(a->ta_signature);
+	}
 	memset(a, 0, sizeof *a);
 }
 
@@ -96,11 +100,15 @@ signed_headers_problem(const char *sh)
 	return NULL;
 }
 
+/*
+ * The fields are cut out of one copy of the header (ta_buf), in place:
+ * one allocation per request.
+ */
 int
 tc3_auth_parse(const char *hdr, struct tc3_auth *out, const char **why)
 {
 	static const char alg[] = "TC3-HMAC-SHA256 ";
-	char *copy = NULL, *item, *save = NULL, *cred = NULL;
+	char *copy, *item, *save = NULL, *cred = NULL;
 	char *parts[4];
 	size_t i;
 
@@ -109,7 +117,7 @@ tc3_auth_parse(const char *hdr, struct tc3_auth *out, const char **why)
 		*why = "the algorithm must be TC3-HMAC-SHA256";
 		goto fail;
 	}
-	copy = xstrdup(hdr + sizeof alg - 1);
+	copy = out->ta_buf = xstrdup(hdr + sizeof alg - 1);
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
 		char *eq, *val, **dst;
@@ -140,7 +148,7 @@ tc3_auth_parse(const char *hdr, struct tc3_auth *out, const char **why)
 			*why = "a part appears twice";
 			goto fail;
 		}
-		*dst = xstrdup(val);
+		*dst = val;
 	}
 	if (cred == NULL || out->ta_signed_headers == NULL || out->ta_signature == NULL) {
 		*why = "Credential, SignedHeaders and Signature are all required";
@@ -169,17 +177,13 @@ tc3_auth_parse(const char *hdr, struct tc3_auth *out, const char **why)
 		if (!isdigit((unsigned char)out->ta_signature[i]) &&
 		    !(out->ta_signature[i] >= 'a' && out->ta_signature[i] <= 'f'))
 			goto badsig;
-	out->ta_secret_id = xstrdup(parts[0]);
-	out->ta_date = xstrdup(parts[1]);
-	out->ta_service = xstrdup(parts[2]);
-	free(cred);
-	free(copy);
+	out->ta_secret_id = parts[0];
+	out->ta_date = parts[1];
+	out->ta_service = parts[2];
 	return 0;
 badsig:
 	*why = "Signature must be 64 lower-case hexadecimal digits";
 fail:
-	free(cred);
-	free(copy);
 	tc3_auth_free(out);
 	return -1;
 }
@@ -193,19 +197,6 @@ host_without_port(const char *host)
 	if (colon == NULL || strchr(host, ']') > colon)
 		return NULL;
 	return xstrndup(host, (size_t)(colon - host));
-}
-
-static char *
-trimmed(const char *v)
-{
-	size_t len;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	len = strlen(v);
-	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-		len--;
-	return xstrndup(v, len);
 }
 
 static bool
@@ -229,21 +220,55 @@ tc3_service_accepted(const char *service, const char *host, bool strict)
 	    strncmp(service, host, strlen(service)) == 0;
 }
 
+/* The trimmed value of a header (v == NULL: ""), NUL-ended, into b. */
+static void
+add_trimmed(struct buf *b, const char *v)
+{
+	size_t len;
+
+	if (v == NULL)
+		v = "";
+	while (*v == ' ' || *v == '\t')
+		v++;
+	len = strlen(v);
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	buf_add(b, v, len);
+	buf_addc(b, '\0');
+}
+
+/*
+ * Buffers reused from request to request: the signed header names, their
+ * values (as sent and lower-cased), and the canonical request and string
+ * to sign of each attempt. A request that verifies allocates nothing here.
+ */
+static struct buf vt_names, vt_values, vt_cr, vt_sts;
+
+void
+verify_clear(void)
+{
+	buf_free(&vt_names);
+	buf_free(&vt_values);
+	buf_free(&vt_cr);
+	buf_free(&vt_sts);
+}
+
 void
 verify_tc3(const struct req *r, const struct tc3_auth *auth,
     const char *timestamp, const char *secret_key, bool strict,
     struct verify_result *out)
 {
 	struct tc3_header hdrs[TC3_MAX_SIGNED_HEADERS];
-	char *lower[TC3_MAX_SIGNED_HEADERS], *raw[TC3_MAX_SIGNED_HEADERS];
-	char *names = xstrdup(auth->ta_signed_headers), *name, *save = NULL;
+	size_t raw_at[TC3_MAX_SIGNED_HEADERS], lower_at[TC3_MAX_SIGNED_HEADERS];
+	const char *raw[TC3_MAX_SIGNED_HEADERS], *lower[TC3_MAX_SIGNED_HEADERS];
+	char *name, *save = NULL, *cr0 = NULL, *sts0 = NULL;
 	const char *host = req_header(r, "Host"), *cs;
-	char *host_np = host != NULL ? host_without_port(host) : NULL;
+	char *host_np = NULL;
 	char payload_hash[65], date[11], sig[65];
-	unsigned char key[32];
 	size_t n = 0, i, host_idx = (size_t)-1;
 	long long ts = 0;
 	int attempt;
+	bool differs = false;
 
 	memset(out, 0, sizeof *out);
 	cs = req_header(r, "X-TC-Content-SHA256");
@@ -252,20 +277,34 @@ verify_tc3(const struct req *r, const struct tc3_auth *auth,
 	else
 		crypto_sha256_hex(r->r_body, r->r_body_len, payload_hash);
 
-	for (name = strtok_r(names, ";", &save); name != NULL && n < TC3_MAX_SIGNED_HEADERS;
-	    name = strtok_r(NULL, ";", &save)) {
+	vt_names.b_len = 0;
+	buf_adds(&vt_names, auth->ta_signed_headers);
+	vt_values.b_len = 0;
+	for (name = strtok_r(vt_names.b_data, ";", &save); name != NULL &&
+	    n < TC3_MAX_SIGNED_HEADERS; name = strtok_r(NULL, ";", &save)) {
 		const char *v = req_header(r, name);
+		char *p;
 
-		raw[n] = trimmed(v != NULL ? v : "");
-		lower[n] = xstrdup(raw[n]);
-		str_lower(lower[n]);
+		raw_at[n] = vt_values.b_len;
+		add_trimmed(&vt_values, v);
+		lower_at[n] = vt_values.b_len;
+		add_trimmed(&vt_values, v);
+		for (p = vt_values.b_data + lower_at[n]; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z') {
+				*p = (char)(*p - 'A' + 'a');
+				differs = true;
+			}
 		hdrs[n].name = name;
 		if (strcmp(name, "host") == 0)
 			host_idx = n;
 		n++;
 	}
+	/* The values' buffer is complete: its addresses hold now. */
+	for (i = 0; i < n; i++) {
+		raw[i] = vt_values.b_data + raw_at[i];
+		lower[i] = vt_values.b_data + lower_at[i];
+	}
 
-	sig_tc3_derive_key(secret_key, auth->ta_date, auth->ta_service, key);
 	/*
 	 * Attempts: 0 = documented (values lower-cased, Host as sent); then,
 	 * when lenient, values as sent, and both again with the Host's port
@@ -273,36 +312,33 @@ verify_tc3(const struct req *r, const struct tc3_auth *auth,
 	 */
 	for (attempt = 0; attempt < 4 && !out->vr_ok; attempt++) {
 		bool use_raw = attempt & 1, strip = attempt & 2;
-		char *cr, *sts;
 
 		if (attempt > 0 && strict)
 			break;
-		if (strip && (host_np == NULL || host_idx == (size_t)-1))
+		if (strip && host_np == NULL && host != NULL && host_idx != (size_t)-1)
+			host_np = host_without_port(host);
+		if (strip && host_np == NULL)
 			break;
+		/* str_lower is ASCII: values as sent differ when it changed one. */
+		if (use_raw && !differs)
+			continue;
 		for (i = 0; i < n; i++)
 			hdrs[i].value = use_raw ? raw[i] : lower[i];
-		if (use_raw) {
-			bool differs = false;
-
-			for (i = 0; i < n; i++)
-				differs |= strcmp(raw[i], lower[i]) != 0;
-			if (!differs)
-				continue;
-		}
 		if (strip)
 			hdrs[host_idx].value = host_np;
-		cr = sig_tc3_canonical_request(r->r_method_name, r->r_query, hdrs,
-		    n, auth->ta_signed_headers, payload_hash);
-		sts = sig_tc3_string_to_sign(timestamp, auth->ta_date,
-		    auth->ta_service, cr);
-		sig_tc3_sign_with_key(key, sts, sig);
+		vt_cr.b_len = 0;
+		sig_tc3_canonical_request_buf(&vt_cr, r->r_method_name, r->r_query,
+		    hdrs, n, auth->ta_signed_headers, payload_hash);
+		vt_sts.b_len = 0;
+		sig_tc3_string_to_sign_buf(&vt_sts, timestamp, auth->ta_date,
+		    auth->ta_service, vt_cr.b_data, vt_cr.b_len);
+		sig_tc3_sign_cached(secret_key, auth->ta_date, auth->ta_service,
+		    vt_sts.b_data, vt_sts.b_len, sig);
 		out->vr_ok = crypto_streq_ct(sig, auth->ta_signature);
-		if (out->vr_canonical_request == NULL) {
-			out->vr_canonical_request = cr;
-			out->vr_string_to_sign = sts;
-		} else {
-			free(cr);
-			free(sts);
+		/* The first attempt's texts are the journal's on failure. */
+		if (attempt == 0 && !out->vr_ok) {
+			cr0 = xstrdup(vt_cr.b_data);
+			sts0 = xstrdup(vt_sts.b_data);
 		}
 	}
 
@@ -320,15 +356,21 @@ verify_tc3(const struct req *r, const struct tc3_auth *auth,
 			out->vr_why = xasprintf("credential scope service `%s` is "
 			    "not accepted (expected tmt)", auth->ta_service);
 		}
+		/* Failed on its scope at the first attempt: those texts. */
+		if (!out->vr_ok && cr0 == NULL) {
+			cr0 = xstrdup(vt_cr.b_data);
+			sts0 = xstrdup(vt_sts.b_data);
+		}
 	} else
 		out->vr_why = xstrdup("signature mismatch");
-
-	for (i = 0; i < n; i++) {
-		free(raw[i]);
-		free(lower[i]);
+	if (!out->vr_ok) {
+		out->vr_canonical_request = cr0;
+		out->vr_string_to_sign = sts0;
+	} else {
+		free(cr0);
+		free(sts0);
 	}
 	free(host_np);
-	free(names);
 }
 
 void

@@ -135,10 +135,69 @@ test_answer_error_invalid_utf8(void)
 	}
 }
 
+/*
+ * jsonw.c writes what json_dumps(JSON_COMPACT | JSON_ENCODE_ANY) writes: the
+ * answers and the journal depend on it byte for byte.
+ */
+static void
+test_jw_matches_jansson(void)
+{
+	static const char *const docs[] = {
+		"{}", "[]", "\"\"", "0", "-1", "9223372036854775807",
+		"-9223372036854775808", "true", "false", "null",
+		"1.5", "0.1", "-0.0", "1e300", "1.5e-7", "123456789012345678.0",
+		"1764218400.123456", "2.5e+20", "100.0",
+		"{\"a\": [1, 2, {\"b\": null}], \"z\": \"x\", \"m\": {}}",
+		"\"\\u0000\\u0001\\u001f\\u007f \\b\\f\\n\\r\\t \\\" \\\\ /\"",
+		"\"\\u00e9\\u4e2d\\ud83d\\ude00\\u2028\\ufeff\"",
+		"{\"k\\n\": \"v\\u0000w\"}",
+		"[\"\", [], [[]], {\"\": \"\"}]",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		json_error_t err;
+		json_t *v = json_loads(docs[i], JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+		char *want, *got;
+
+		TCHECK(v != NULL, "test JSON %s: %s", docs[i], err.text);
+		if (v == NULL)
+			continue;
+		want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		got = jw_dumps(v);
+		TSTREQ(got, want, "jw_dumps(%s)", docs[i]);
+		free(want);
+		free(got);
+		json_decref(v);
+	}
+}
+
+/* answer_ok_json is answer_ok of the same members. */
+static void
+test_answer_ok_json(void)
+{
+	static const char *const v[] = {
+		"{}",
+		"{\"TargetText\":\"[zh] HELLO\",\"Source\":\"en\",\"Target\":\"zh\",\"UsedAmount\":5}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		char *want = answer_ok(json_loads(v[i], 0, NULL), RID);
+		char *got = answer_ok_json(xstrdup(v[i]), RID);
+
+		TSTREQ(got, want, "answer_ok_json(%s)", v[i]);
+		free(want);
+		free(got);
+	}
+}
+
 int
 test_answer_register(void)
 {
 	static const struct test_def tests[] = {
+		{ "jw_dumps is json_dumps", test_jw_matches_jansson },
+		{ "answer_ok_json", test_answer_ok_json },
 		{ "answer_ok", test_answer_ok },
 		{ "answer_error", test_answer_error },
 		{ "answer_error: message not UTF-8", test_answer_error_invalid_utf8 },
