@@ -9,7 +9,9 @@
 #                               inputs go to mock_server/build-fuzz/work/TARGET,
 #                               crashes to mock_server/build-fuzz/crashes/TARGET
 #
-# A crash, sanitizer report, leak or timeout fails the run (exit 1) and names
+# Fuzzing runs use inputs of up to 4096 bytes (-max_len); larger regression
+# inputs are replayed whole. A crash, sanitizer report, leak or timeout fails
+# the run (exit 1) and names
 # the input that caused it; keep it as a regression input in
 # mock_server/fuzz/regressions/TARGET/ once the server is fixed.
 set -u
@@ -52,7 +54,7 @@ smoke_one() {	# smoke_one TARGET LOGDIR
 		#    directory, never into the tree.
 		# shellcheck disable=SC2046
 		"$bin/fuzz_$t" -max_total_time="${FUZZ_SECONDS:-15}" -runs="${FUZZ_RUNS:-200000}" \
-		    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		    -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		    -artifact_prefix="$2/$1.artifacts/" "$work" $(dirs "$t")
 	} >"$log" 2>&1
 }
@@ -95,7 +97,7 @@ run() {		# run TARGET [RUNS]
 	log=$bin/run-$t.log
 	echo "fuzz: $t: $runs executions, log in $log"
 	# shellcheck disable=SC2046
-	"$bin/fuzz_$t" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	"$bin/fuzz_$t" -runs="$runs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$crashes/" "$work" $(dirs "$t") >"$log" 2>&1
 	local rc=$?
 	echo "fuzz: $t: exit $rc, $(execs "$log") executions"

@@ -15,7 +15,8 @@ from a seeded PRNG:
             slow_body, reset, close, truncate) or a short delay
   rule      a fault rule scoped to the connection's SecretId (an error, a fault, a
             delay or extra fields), fired by the next request, then deleted
-  invalid   a request the mock must refuse: a wrong signature, an unknown parameter
+  invalid   a request the mock must refuse: a wrong signature, an unknown parameter, a
+            made-up Action (a new name each time)
   admin     GET /_mock/health, /_mock/metrics, /_mock/journal?since=
 
 Every answer must be exactly what was asked for: a success, the injected error, the
@@ -254,7 +255,12 @@ class Client:
         if pick < 0.94:
             return self.rule()
         if pick < 0.98:
-            if self.rng.random() < 0.5:
+            which = self.rng.random()
+            if which < 0.3:
+                # A made-up Action each time: nothing of it may stay in the mock.
+                name = f"Soak{self.rng.getrandbits(48):012x}"
+                self.error(self.send(self.signed(name, {"Text": text})), "InvalidAction")
+            elif which < 0.65:
                 bad = Credentials(self.creds.secret_id, "not-the-key")
                 self.error(self.send(self.signed("TextTranslate", {"SourceText": text, "Source": "en",
                                                                    "Target": "zh", "ProjectId": 0},

@@ -369,3 +369,21 @@ def test_empty_target_is_answered(mock: MockProcess, action: str, params: dict[s
     resp = call(mock, build(mock, "tc3-post", params, action=action))
     inner = assert_envelope(resp)
     assert "Error" in inner, inner
+
+
+def test_flattened_names_cannot_amplify(mock: MockProcess) -> None:
+    """Regressions (found by fuzz_form's speed): a v1 name a million segments deep was
+    kept in the journal so deep that GET /_mock/journal overflowed the stack (the mock
+    died), and one 64 Ki-slot list per pair ("A0.65535=x&A1.65535=x&...") took seconds
+    and a GiB. Both are InvalidParameter now, at once, and the mock goes on."""
+    from harness.signer import HttpRequest, send
+
+    form = (("Host", "x"), ("Content-Type", "application/x-www-form-urlencoded"))
+    for body in (".".join(["a"] * 400_000) + "=1", "&".join(f"A{i}.65535=x" for i in range(3000))):
+        t0 = time.monotonic()
+        resp = send(mock.host, mock.port, HttpRequest("POST", "/", form, body.encode()))
+        assert time.monotonic() - t0 < 2.0
+        assert_error(resp, "InvalidParameter")
+    journal = send(mock.host, mock.port, HttpRequest("GET", "/_mock/journal", (("Host", "x"),)))
+    assert journal.status == 200
+    ok(mock)

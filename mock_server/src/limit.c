@@ -36,11 +36,24 @@ int
 limit_count(const char *key, long long now_ms)
 {
 	size_t b = hash(key);
-	struct window *w;
+	struct window *w, **pp;
 
-	for (w = buckets[b]; w != NULL; w = w->w_next)
+	/* Windows silent for a second are dropped on the way: keys are
+	 * client-chosen (any SecretId with --auth off), the table would grow
+	 * without end. */
+	for (pp = &buckets[b]; (w = *pp) != NULL;) {
 		if (strcmp(w->w_key, key) == 0)
 			break;
+		if (w->w_n == 0 ||
+		    w->w_ts[(w->w_head + w->w_n - 1) % w->w_cap] <= now_ms - 1000) {
+			*pp = w->w_next;
+			free(w->w_key);
+			free(w->w_ts);
+			free(w);
+			continue;
+		}
+		pp = &w->w_next;
+	}
 	if (w == NULL) {
 		w = xcalloc(1, sizeof *w);
 		w->w_key = xstrdup(key);

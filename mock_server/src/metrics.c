@@ -41,7 +41,10 @@ hash2(const char *a, const char *b)
 void
 metrics_count(const char *action, const char *code, long long latency_us)
 {
-	const char *a = action != NULL ? action : "", *c = code != NULL ? code : "OK";
+	/* The client chose the Action: one label per name it sent would grow
+	 * the table without end. Names that are not TMT actions count as "". */
+	const char *a = action != NULL && action_find(action) != NULL ? action : "";
+	const char *c = code != NULL ? code : "OK";
 	size_t h = hash2(a, c), i;
 	struct counter *m;
 	double s = (double)latency_us / 1e6;

@@ -182,8 +182,8 @@ check_decode(struct pctx *c)
 		    c->p_v3 ? NULL : v1_common);
 		if (c->p_params == NULL) {
 			fail(c, "InvalidParameter", "The flattened parameter names "
-			    "conflict (e.g. `A=1` with `A.0=2`), an index is too large, "
-			    "or a value is not UTF-8.");
+			    "conflict (e.g. `A=1` with `A.0=2`), nest too deep, an index "
+			    "is too large, or a value is not UTF-8.");
 			return false;
 		}
 	}

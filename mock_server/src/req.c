@@ -12,6 +12,15 @@
 /* Flattened list indexes past this are refused: "A.99999999=x" must not
  * make the mock allocate a huge array. */
 #define FORM_MAX_INDEX 65535
+/* And so many slots all lists of a request take together, plus one per
+ * pair: one list may reach index 65535, but "A0.65535=x&A1.65535=x&..."
+ * made a 64 Ki-slot array per pair (a GiB for a 32 KiB query, seconds of
+ * work, and a journal entry to match). */
+#define FORM_MAX_SLOTS (FORM_MAX_INDEX + 1)
+/* Segments of one name at most: "a.a.a...." a million deep nested the
+ * parameters so deep that writing them out (the journal) overflowed the
+ * stack. TMT's deepest parameter has two. */
+#define FORM_MAX_DEPTH 16
 
 void
 req_free(struct req *r)
@@ -172,7 +181,8 @@ all_digits(const char *s)
 /* Puts value at the path segs[0..nseg) below node. -1 on a conflict such as
  * "A=1&A.0=2" or an index past FORM_MAX_INDEX. */
 static int
-unflatten_put(json_t *node, char **segs, size_t nseg, const char *value)
+unflatten_put(json_t *node, char **segs, size_t nseg, const char *value,
+    size_t *slots)
 {
 	json_t *child;
 	bool want_array;
@@ -184,8 +194,12 @@ unflatten_put(json_t *node, char **segs, size_t nseg, const char *value)
 		idx = (size_t)strtoul(segs[0], NULL, 10);
 		if (idx > FORM_MAX_INDEX)
 			return -1;
-		while (json_array_size(node) <= idx)
+		while (json_array_size(node) <= idx) {
+			if (*slots == 0)
+				return -1;
+			(*slots)--;
 			json_array_append_new(node, json_null());
+		}
 		child = json_array_get(node, idx);
 	} else
 		child = json_object_get(node, segs[0]);
@@ -207,14 +221,14 @@ unflatten_put(json_t *node, char **segs, size_t nseg, const char *value)
 			return -1;
 	} else if (json_is_array(child) != want_array || json_is_string(child))
 		return -1;
-	return unflatten_put(child, segs + 1, nseg - 1, value);
+	return unflatten_put(child, segs + 1, nseg - 1, value, slots);
 }
 
 json_t *
 form_unflatten(const struct kv *kv, size_t n, const char *const *skip)
 {
 	json_t *root = json_object();
-	size_t i, j;
+	size_t i, j, slots = n + FORM_MAX_SLOTS;
 
 	for (i = 0; i < n; i++) {
 		char *copy, *p, **segs;
@@ -243,7 +257,9 @@ form_unflatten(const struct kv *kv, size_t n, const char *const *skip)
 		for (j = 0; j < nseg; j++)
 			if (*segs[j] == '\0')
 				nseg = 0;
-		rc = nseg == 0 ? -1 : unflatten_put(root, segs, nseg, kv[i].v);
+		if (nseg > FORM_MAX_DEPTH)
+			nseg = 0;
+		rc = nseg == 0 ? -1 : unflatten_put(root, segs, nseg, kv[i].v, &slots);
 		free(segs);
 		free(copy);
 		if (rc != 0) {

@@ -225,7 +225,10 @@ void kv_free(struct kv *, size_t);
 const char *kv_get(const struct kv *, size_t, const char *k);
 /* Builds the JSON object of business parameters from flattened form pairs
  * (Name.0, Name.Field), leaving out the names in skip (NULL-terminated).
- * Values stay strings: the schema converts them. Returns a new reference. */
+ * Values stay strings: the schema converts them. Returns a new reference,
+ * or NULL on conflicting names, a name of more than 16 segments, an index
+ * past 65535, lists of more than 65536 slots in all (plus one per pair),
+ * and names or values that are not UTF-8. */
 json_t *form_unflatten(const struct kv *, size_t, const char *const *skip);
 
 /* ---- catalogue.c: error codes and their messages, as data ---- */
