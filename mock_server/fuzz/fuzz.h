@@ -98,24 +98,6 @@ fuzz_str(const uint8_t *data, size_t size)
 static const char *const known_methods[] = { "GET", "POST", "HEAD", "PUT",
     "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH", NULL };
 
-/* The same as front.c's body_kind(). */
-static __attribute__((unused)) enum req_body
-fuzz_body_kind(const char *ct)
-{
-	size_t n;
-
-	if (ct == NULL)
-		return RB_NONE;
-	while (*ct == ' ')
-		ct++;
-	n = strcspn(ct, "; ");
-	if (n == 16 && strncasecmp(ct, "application/json", n) == 0)
-		return RB_JSON;
-	if (n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0)
-		return RB_FORM;
-	return RB_OTHER;
-}
-
 /* The next line of [*p, end): returned NUL-terminated in place (CR LF or
  * LF cut), *p moved past it. NULL at the end. */
 static __attribute__((unused)) char *
@@ -192,7 +174,7 @@ fuzz_frame(char *buf, size_t size, struct req *r)
 	r->r_body = xmalloc(r->r_body_len + 1);
 	memcpy(r->r_body, p, r->r_body_len);
 	r->r_body[r->r_body_len] = '\0';
-	r->r_body_kind = fuzz_body_kind(req_header(r, "Content-Type"));
+	r->r_body_kind = req_body_kind(req_header(r, "Content-Type"));
 	r->r_peer = xstrdup("127.0.0.1:40000");
 	r->r_conn_id = 1;
 }

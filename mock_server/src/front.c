@@ -44,24 +44,6 @@ static const struct {
 	{ EVHTTP_REQ_PATCH, "PATCH" },
 };
 
-static enum req_body
-body_kind(const char *ct)
-{
-	size_t n;
-
-	if (ct == NULL)
-		return RB_NONE;
-	while (*ct == ' ')
-		ct++;
-	/* The media type alone: Java sends "application/json; charset=utf-8". */
-	n = strcspn(ct, "; ");
-	if (n == 16 && strncasecmp(ct, "application/json", n) == 0)
-		return RB_JSON;
-	if (n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0)
-		return RB_FORM;
-	return RB_OTHER;
-}
-
 /* Appends s[0..n) and a NUL at *at; returns where it went. */
 static char *
 arena_put(char **at, const char *s, size_t n)
@@ -143,7 +125,7 @@ req_from_evhttp(struct evhttp_request *er, struct req *r)
 	r->r_body = (unsigned char *)at;
 	evbuffer_copyout(in, r->r_body, r->r_body_len);
 	r->r_body[r->r_body_len] = '\0';
-	r->r_body_kind = body_kind(req_header(r, "Content-Type"));
+	r->r_body_kind = req_body_kind(req_header(r, "Content-Type"));
 }
 
 /*

@@ -40,6 +40,25 @@ req_free(struct req *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* The body's kind from the media type alone: Java sends
+ * "application/json; charset=utf-8". */
+enum req_body
+req_body_kind(const char *ct)
+{
+	size_t n;
+
+	if (ct == NULL)
+		return RB_NONE;
+	while (*ct == ' ')
+		ct++;
+	n = strcspn(ct, "; ");
+	if (n == 16 && strncasecmp(ct, "application/json", n) == 0)
+		return RB_JSON;
+	if (n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0)
+		return RB_FORM;
+	return RB_OTHER;
+}
+
 const char *
 req_header(const struct req *r, const char *name)
 {

@@ -214,6 +214,8 @@ struct req {
 	void		*r_arena;	/* set: every field above lives in it */
 };
 void req_free(struct req *);
+/* RB_JSON, RB_FORM, RB_OTHER or RB_NONE from a Content-Type header value. */
+enum req_body req_body_kind(const char *content_type);
 /* Case-insensitive header lookup; NULL if absent. */
 const char *req_header(const struct req *, const char *name);
 /* Decodes application/x-www-form-urlencoded. 0 on success; on failure -1

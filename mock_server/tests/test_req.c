@@ -387,6 +387,30 @@ test_form_unflatten_utf8(void)
 	}
 }
 
+static void
+test_body_kind(void)
+{
+	static const struct {
+		const char	*ct;
+		enum req_body	 want;
+	} cases[] = {
+		{ NULL, RB_NONE },
+		{ "application/json", RB_JSON },
+		{ "application/json; charset=utf-8", RB_JSON },
+		{ " Application/JSON", RB_JSON },
+		{ "application/x-www-form-urlencoded", RB_FORM },
+		{ "application/x-www-form-urlencoded;charset=UTF-8", RB_FORM },
+		{ "application/jsonx", RB_OTHER },
+		{ "text/plain", RB_OTHER },
+		{ "", RB_OTHER },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		TCHECK(req_body_kind(cases[i].ct) == cases[i].want, "req_body_kind(%s)",
+		    cases[i].ct != NULL ? cases[i].ct : "NULL");
+}
+
 int
 test_req_register(void)
 {
@@ -395,6 +419,7 @@ test_req_register(void)
 		{ "form_decode: refused input", test_form_decode_bad },
 		{ "kv_get", test_kv_get },
 		{ "req_header is case-insensitive", test_req_header },
+		{ "req_body_kind: the media type alone", test_body_kind },
 		{ "form_unflatten: shapes, skip list, conflicts", test_form_unflatten },
 		{ "form_unflatten: index 65535", test_form_unflatten_max_index },
 		{ "form_unflatten: invalid UTF-8", test_form_unflatten_utf8 },
