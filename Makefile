@@ -1,6 +1,7 @@
 # tmtmock: the Tencent Cloud TMT mock server and its conformance suite.
 #
-#   make run     install what is missing, build, serve on 127.0.0.1:9000 with fixtures/
+#   make run     install what is missing, build, serve on localhost:9000 with fixtures/
+#                (LISTEN=ADDR:PORT, FIXTURES=DIR; else TMTMOCK_* or the defaults)
 #   make test    install what is missing, build, run the CUnit and pytest suites,
 #                again on the ASan+UBSan build, then the short fuzz run (clang)
 #   make asan    the same server built with AddressSanitizer + UBSan
@@ -20,8 +21,9 @@
 # Dependencies are checked (and installed when root) by scripts/deps.sh, so
 # the two commands work on a fresh Debian 12 machine with only git and make.
 
-LISTEN   ?= 127.0.0.1:9000
-FIXTURES ?= fixtures
+# Empty: the binary's own default, or TMTMOCK_LISTEN / TMTMOCK_FIXTURES when set.
+LISTEN   ?=
+FIXTURES ?=
 PYTEST_ARGS ?=
 CLIENT   ?= reference
 REPORTS  ?= reports
@@ -63,7 +65,7 @@ build: deps-build
 bin: $(BUILD)/tmtmock
 
 run: build
-	exec $(BUILD)/tmtmock --listen $(LISTEN) --fixtures $(FIXTURES)
+	exec $(BUILD)/tmtmock $(if $(LISTEN),--listen $(LISTEN)) $(if $(FIXTURES),--fixtures $(FIXTURES))
 
 # Everything: the suites on the normal build, again on the ASan+UBSan build,
 # then the short fuzz run (where clang is).

@@ -66,7 +66,7 @@ set_listen(const char *arg, char *err, size_t errlen)
 
 	if (parse_addr(arg, &host, &port) != 0) {
 		snprintf(err, errlen, "--listen: \"%s\" is not ADDR:PORT "
-		    "(e.g. 127.0.0.1:9000; port 0 picks a free one)", arg);
+		    "(e.g. localhost:9000, 127.0.0.1:9000 or [::1]:9000; port 0 picks a free one)", arg);
 		return -1;
 	}
 	free(conf.c_listen_host);
@@ -400,7 +400,7 @@ set_max_uri_size(const char *arg, char *err, size_t errlen)
 /* --help and --version answer and exit 0; conf_parse handles them. */
 static const struct opt opts[] = {
 	{ "listen", 0, "ADDR:PORT", set_listen,
-	  "address to serve the API on (default 127.0.0.1:9000; port 0 picks a free one)" },
+	  "address to serve the API on, every address of a name (default localhost:9000; port 0 picks a free one)" },
 	{ "tls-listen", 0, "ADDR:PORT", set_tls_listen,
 	  "also serve the API over HTTPS there (port 0 picks a free one)" },
 	{ "tls-cert", 0, "FILE", set_tls_cert,
@@ -601,11 +601,10 @@ conf_file(const char *path)
 	int rc = -1;
 
 	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		if (jerr.line < 1)
-			fprintf(stderr, "tmtmock: --config: %s: %s\n", path, jerr.text);
-		else
-			fprintf(stderr, "tmtmock: --config: %s: line %d column %d: %s\n",
-			    path, jerr.line, jerr.column, jerr.text);
+		char why[1024];
+
+		json_file_error(why, sizeof why, path, &jerr);
+		fprintf(stderr, "tmtmock: --config: %s\n", why);
 		return -1;
 	}
 	if (!json_is_object(root)) {
@@ -725,7 +724,7 @@ conf_parse(int argc, char **argv)
 	const char *config = getenv("TMTMOCK_CONFIG");
 	int i;
 
-	conf.c_listen_host = xstrdup("127.0.0.1");
+	conf.c_listen_host = xstrdup("localhost");
 	conf.c_listen_port = 9000;
 	conf.c_auth = true;
 	conf.c_text_limit = 6000;

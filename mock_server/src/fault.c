@@ -349,8 +349,7 @@ fault_load_file(const char *path, char *err, size_t errlen)
 	int rc = -1;
 
 	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		snprintf(err, errlen, "%s: line %d column %d: %s", path, jerr.line,
-		    jerr.column, jerr.text);
+		json_file_error(err, errlen, path, &jerr);
 		return -1;
 	}
 	list = json_object_get(root, "faults");

@@ -22,8 +22,7 @@ fixture_open(const char *dir, const char *name, const char *key,
 	if (optional && stat(*path, &st) != 0)
 		return 0;
 	if ((*root = json_load_file(*path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		snprintf(errbuf, errlen, "%s: line %d column %d: %s", *path,
-		    jerr.line, jerr.column, jerr.text);
+		json_file_error(errbuf, errlen, *path, &jerr);
 		return -1;
 	}
 	*list = json_object_get(*root, key);

@@ -191,7 +191,7 @@ static struct event_base *front_base;
 static struct {
 	struct evhttp			*l_http;
 	struct evhttp_bound_socket	*l_bs;
-} listeners[3];
+} listeners[3 * LISTEN_MAX_ADDRS];
 static size_t nlisteners;
 static long long front_max_conns;	/* --max-connections, within RLIMIT_NOFILE */
 static long long front_nconns;		/* open connections, counted */
@@ -867,23 +867,24 @@ fd_budget(long long want)
 	return want;
 }
 
-/* One listener, plain (tls false) or HTTPS: the same settings and handler. */
+/* One listener, plain (tls false) or HTTPS: the same settings and handler,
+ * on every address of host (listen.c). */
 static int
 front_listen(struct event_base *base, const char *host, int port, bool tls,
-    bool admin, struct evhttp **httpp)
+    bool admin, struct evhttp **httpp, char *err, size_t errlen)
 {
 	struct evhttp *http;
 	const char *scheme = tls ? "https" : "http";
+	const char *opt = admin ? "admin-listen" : tls ? "tls-listen" : "listen";
 	struct evhttp_bound_socket *bs;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	char addr[INET6_ADDRSTRLEN];
-	int bound_port;
+	struct sockaddr_storage bound[LISTEN_MAX_ADDRS];
+	int fds[LISTEN_MAX_ADDRS];
+	char url[INET6_ADDRSTRLEN + 32];
 	ev_uint16_t mask = 0;
-	size_t i;
+	size_t i, nfds;
 
 	if ((http = *httpp = evhttp_new(base)) == NULL) {
-		log_warnx("cannot create the HTTP server");
+		snprintf(err, errlen, "cannot create the HTTP server");
 		return -1;
 	}
 	/* Every method reaches the pipeline, so check 1 can answer it. */
@@ -901,60 +902,54 @@ front_listen(struct event_base *base, const char *host, int port, bool tls,
 	evhttp_set_gencb(http, front_request, admin ? (void *)http : NULL);
 	/* Every connection is counted and watched from its accept. */
 	evhttp_set_bevcb(http, front_bev, tls ? (void *)http : NULL);
-	if ((bs = evhttp_bind_socket_with_handle(http, host,
-	    (ev_uint16_t)port)) == NULL) {
-		log_warnx("cannot listen on %s://%s:%d", scheme, host, port);
+	/* Our own sockets, not evhttp_bind_socket: it binds only a name's
+	 * first address, with a backlog of 128 (a pool opening at once would
+	 * overflow it and wait out SYN retries), and loses errno. */
+	if (listen_open(opt, host, port, scheme, FRONT_BACKLOG, fds, bound,
+	    LISTEN_MAX_ADDRS, &nfds, err, errlen) != 0)
 		return -1;
-	}
-	/* evhttp listens with a backlog of 128: a burst of connections (a
-	 * pool opening at once) would overflow it and wait out SYN retries. */
-	if (listen(evhttp_bound_socket_get_fd(bs), FRONT_BACKLOG) != 0)
-		log_warnx("cannot raise the listen backlog of %s://%s:%d", scheme,
-		    host, port);
-	if (nlisteners < sizeof listeners / sizeof listeners[0]) {
-		listeners[nlisteners].l_http = http;
-		listeners[nlisteners].l_bs = bs;
-		nlisteners++;
-	}
-	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &sl) != 0) {
-		log_warnx("getsockname failed");
-		return -1;
-	}
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof addr);
-		bound_port = ntohs(s6->sin6_port);
-		printf("listening on %s://[%s]:%d%s\n", scheme, addr, bound_port,
-		    admin ? " (admin)" : "");
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof addr);
-		bound_port = ntohs(s4->sin_port);
-		printf("listening on %s://%s:%d%s\n", scheme, addr, bound_port,
-		    admin ? " (admin)" : "");
+	for (i = 0; i < nfds; i++) {
+		if ((bs = evhttp_accept_socket_with_handle(http, fds[i])) == NULL) {
+			snprintf(err, errlen, "cannot accept on %s://%s:%d", scheme,
+			    host, port);
+			while (i < nfds)
+				close(fds[i++]);
+			return -1;
+		}
+		if (nlisteners < sizeof listeners / sizeof listeners[0]) {
+			listeners[nlisteners].l_http = http;
+			listeners[nlisteners].l_bs = bs;
+			nlisteners++;
+		}
+		listen_format(&bound[i], scheme, url, sizeof url);
+		printf("listening on %s%s\n", url, admin ? " (admin)" : "");
 	}
 	fflush(stdout);
 	return 0;
 }
 
 int
-front_start(struct event_base *base, const char *host, int port)
+front_start(struct event_base *base, const char *host, int port, char *err,
+    size_t errlen)
 {
-	return front_listen(base, host, port, false, false, &front_http);
+	return front_listen(base, host, port, false, false, &front_http, err,
+	    errlen);
 }
 
 int
-front_start_tls(struct event_base *base, const char *host, int port)
+front_start_tls(struct event_base *base, const char *host, int port,
+    char *err, size_t errlen)
 {
-	return front_listen(base, host, port, true, false, &front_https);
+	return front_listen(base, host, port, true, false, &front_https, err,
+	    errlen);
 }
 
 int
-front_start_admin(struct event_base *base, const char *host, int port)
+front_start_admin(struct event_base *base, const char *host, int port,
+    char *err, size_t errlen)
 {
-	return front_listen(base, host, port, false, true, &front_admin);
+	return front_listen(base, host, port, false, true, &front_admin, err,
+	    errlen);
 }
 
 /*

@@ -12,6 +12,7 @@
  * jansson tree of the entry was. The default ring of 10,000 entries then
  * takes a few MiB (README, Performance).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,8 +249,8 @@ journal_init(size_t size, const char *mirror_path, char *err, size_t errlen)
 	/* calloc'd pages stay untouched, so unused, until entries fill them. */
 	ring = xcalloc(size, sizeof *ring);
 	if (mirror_path != NULL && (mirror = fopen(mirror_path, "a")) == NULL) {
-		snprintf(err, errlen, "--journal: cannot open %s for appending",
-		    mirror_path);
+		snprintf(err, errlen, "--journal: cannot open %s for appending: %s",
+		    mirror_path, strerror(errno));
 		return -1;
 	}
 	return 0;

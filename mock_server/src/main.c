@@ -1,9 +1,13 @@
 /*
  * main.c: options, fixtures, the event loop and clean shutdown.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 
 #include <event2/event.h>
@@ -21,6 +25,26 @@ on_signal(evutil_socket_t sig, short events, void *arg)
 	if (draining || front_drain() == 0)
 		event_base_loopbreak(arg);
 	draining = true;
+}
+
+/* A --fixtures that is not a folder is named as such, not as the first
+ * file of it that failed to open. */
+static int
+fixtures_dir_check(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	const char *why;
+
+	if (stat(dir, &st) != 0)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	else
+		return 0;
+	snprintf(err, errlen, "--fixtures: %s is not a folder (%s); name one "
+	    "with --fixtures DIR or TMTMOCK_FIXTURES=DIR, or leave both unset "
+	    "for the built-in fixtures", dir, why);
+	return -1;
 }
 
 int
@@ -46,7 +70,8 @@ main(int argc, char **argv)
 	conf.c_rng_seed = seed;
 	rng_seed(seed);
 	cred_env_init();
-	if (cred_load(conf.c_fixtures, err, sizeof err) != 0 ||
+	if (fixtures_dir_check(conf.c_fixtures, err, sizeof err) != 0 ||
+	    cred_load(conf.c_fixtures, err, sizeof err) != 0 ||
 	    xlate_load(conf.c_fixtures, err, sizeof err) != 0 ||
 	    image_load(conf.c_fixtures, err, sizeof err) != 0 ||
 	    journal_init(conf.c_journal_size, conf.c_journal, err, sizeof err) != 0) {
@@ -55,7 +80,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < conf.c_nfaults; i++)
 		if (fault_load_file(conf.c_faults[i], err, sizeof err) != 0) {
-			fprintf(stderr, "tmtmock: %s\n", err);
+			fprintf(stderr, "tmtmock: --faults: %s\n", err);
 			return 2;
 		}
 	if (tls_init(err, sizeof err) != 0) {
@@ -77,18 +102,14 @@ main(int argc, char **argv)
 	ev_term = evsignal_new(base, SIGTERM, on_signal, base);
 	event_add(ev_int, NULL);
 	event_add(ev_term, NULL);
-	if (front_start(base, conf.c_listen_host, conf.c_listen_port) != 0) {
-		rc = 1;
-		goto out;
-	}
-	/* After the http line: the harness reads that one first. */
-	if (conf.c_tls_listen_host != NULL && front_start_tls(base,
-	    conf.c_tls_listen_host, conf.c_tls_listen_port) != 0) {
-		rc = 1;
-		goto out;
-	}
-	if (conf.c_admin_host != NULL && front_start_admin(base,
-	    conf.c_admin_host, conf.c_admin_port) != 0) {
+	/* The https lines after the http ones: the harness reads those first. */
+	if (front_start(base, conf.c_listen_host, conf.c_listen_port, err,
+	    sizeof err) != 0 ||
+	    (conf.c_tls_listen_host != NULL && front_start_tls(base,
+	    conf.c_tls_listen_host, conf.c_tls_listen_port, err, sizeof err) != 0) ||
+	    (conf.c_admin_host != NULL && front_start_admin(base,
+	    conf.c_admin_host, conf.c_admin_port, err, sizeof err) != 0)) {
+		fprintf(stderr, "tmtmock: %s\n", err);
 		rc = 1;
 		goto out;
 	}

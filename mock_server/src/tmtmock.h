@@ -83,6 +83,10 @@ bool utf8_valid(const char *s, size_t len);
 /* Caller frees: s with each byte that is not valid UTF-8 replaced by '?'. */
 char *utf8_sanitize(const char *s);
 void str_lower(char *s);
+/* "PATH: line L column C: TEXT" for a file jansson could not load, or
+ * "PATH: TEXT" when it never read a line (missing, unreadable). */
+void json_file_error(char *buf, size_t len, const char *path,
+    const json_error_t *);
 
 /* ---- jsonw.c: compact JSON into a buffer, as json_dumps(JSON_COMPACT) writes it ---- */
 /* A JSON string of s[0..len), which must be UTF-8 (jansson's strings are). */
@@ -569,15 +573,35 @@ void act_image_translate_llm(struct act_ctx *, struct act_result *);
 void act_file_translate(struct act_ctx *, struct act_result *);
 void act_get_file_translate(struct act_ctx *, struct act_result *);
 
+/* ---- listen.c: host and port into listening sockets ---- */
+struct sockaddr_storage;
+/* The most addresses one name is bound on. */
+#define LISTEN_MAX_ADDRS 4
+/* Binds host:port on every address the name resolves to (IPv4 first), a
+ * port 0 to one free port for all. The fds (owned by the caller) listen,
+ * non-blocking; bound[] says where. opt ("listen", "tls-listen",
+ * "admin-listen") names the option in errors. 0, or -1 with err saying
+ * where, the system's reason and how to choose another address. */
+int listen_open(const char *opt, const char *host, int port, const char *scheme,
+    int backlog, int *fds, struct sockaddr_storage *bound, size_t max,
+    size_t *nfds, char *err, size_t errlen);
+/* "http://127.0.0.1:9000", "https://[::1]:9443". */
+void listen_format(const struct sockaddr_storage *, const char *scheme,
+    char *buf, size_t len);
+
 /* ---- front.c ---- */
 struct event_base;
-/* Binds, prints the listening line; -1 on failure with a message. */
-int front_start(struct event_base *, const char *host, int port);
+/* Binds (every address of a name: listen.c), prints a `listening on
+ * http://ADDR:PORT` line per address; -1 with err on failure. */
+int front_start(struct event_base *, const char *host, int port, char *err,
+    size_t errlen);
 /* The HTTPS listener: the same settings and handler through tls_bev_new();
- * prints `listening on https://HOST:PORT`. -1 on failure with a message. */
-int front_start_tls(struct event_base *, const char *host, int port);
+ * prints `listening on https://ADDR:PORT` lines. -1 with err on failure. */
+int front_start_tls(struct event_base *, const char *host, int port,
+    char *err, size_t errlen);
 /* The --admin-listen listener: /_mock/ only. */
-int front_start_admin(struct event_base *, const char *host, int port);
+int front_start_admin(struct event_base *, const char *host, int port,
+    char *err, size_t errlen);
 void front_stop(void);	/* every listener, and replies still waiting */
 /* SIGTERM: close the listeners, finish the answers in flight (the loop then
  * exits). 0 when none is in flight: stop now. */

@@ -222,3 +222,14 @@ str_lower(char *s)
 	for (; *s != '\0'; s++)
 		*s = (char)tolower((unsigned char)*s);
 }
+
+void
+json_file_error(char *buf, size_t len, const char *path, const json_error_t *e)
+{
+	/* jansson reports -1 for a file it could not open: no position. */
+	if (e->line < 1)
+		snprintf(buf, len, "%s: %s", path, e->text);
+	else
+		snprintf(buf, len, "%s: line %d column %d: %s", path, e->line,
+		    e->column, e->text);
+}
