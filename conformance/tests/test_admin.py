@@ -1,5 +1,5 @@
-"""The admin API under /_mock/ and the fault rules it manages (mock-behaviour.md
-sections 4 and 6; the shapes of section 6 are the contract).
+"""The admin API under /_mock/ and the fault rules it manages (docs/admin-api.md;
+its shapes are the contract).
 
 Mock conventions under test (mock_server/src/admin.c, fault.c):
 - every bad admin request gets a 4xx with a JSON body {"error": "..."} whose message
