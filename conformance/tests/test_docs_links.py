@@ -39,6 +39,7 @@ OUTSIDE = [
 ]
 # The suite's contract is docs/conformance.md; outside docs/ it must be named with its folder
 # (a quoted path component, as in ROOT / "docs" / "conformance.md", is fine).
+SUITE_DOC = "conformance" + ".md"
 BARE_CONFORMANCE = re.compile(r"""(?<![\w./"'-])conformance\.md""")
 
 
@@ -149,7 +150,7 @@ def outside_references(rel: str, data: bytes) -> list[str]:
     if not rel.startswith("docs/"):
         for m in BARE_CONFORMANCE.finditer(text):
             line = text.count("\n", 0, m.start()) + 1
-            found.append(f"{rel}:{line}: conformance.md without its folder (docs/conformance.md)")
+            found.append(f"{rel}:{line}: {SUITE_DOC} without its folder (docs/{SUITE_DOC})")
     return found
 
 
@@ -232,6 +233,6 @@ def test_the_checker_finds_outside_references() -> None:
     assert outside_references("x.c", ("see ../" + "sha" + "red/spec/x").encode())
     assert outside_references("x.c", ("per tencent-" + "api.md 6.3").encode())
     assert outside_references("x.py", ("(mock-" + "behaviour.md section 1)").encode())
-    assert outside_references("x.py", b"conformance.md section 4")
-    assert not outside_references("x.py", b"docs/conformance.md, Reports")
-    assert not outside_references("docs/testing.md", b"[conformance.md](conformance.md#reports)")
+    assert outside_references("x.py", f"({SUITE_DOC} section 4)".encode())
+    assert not outside_references("x.py", f"docs/{SUITE_DOC}, Reports".encode())
+    assert not outside_references("docs/testing.md", f"[{SUITE_DOC}]({SUITE_DOC}#reports)".encode())
