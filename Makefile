@@ -149,7 +149,7 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz.h $(FUZZ_OBJS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(SRC_DIR) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
 
-# ---- benchmark (scripts/bench.py; README "Performance"); not part of `make test` ----
+# ---- benchmark (scripts/bench.py; docs/performance.md); not part of `make test` ----
 .PHONY: bench
 
 # Installs wrk and nginx when missing (root), builds the -O2 binary, one run.

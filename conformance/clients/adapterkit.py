@@ -1,6 +1,6 @@
 """The adapter protocol's side of a Python adapter: one loop for all of them.
 
-conformance.md section 1: newline-delimited JSON on stdin and stdout, `start` answered
+docs/conformance.md, Adapter protocol: newline-delimited JSON on stdin and stdout, `start` answered
 with the client's info, each `run` with exactly one `result`, `skipped` or `errored`,
 `stop` (or EOF) ends. An exception in the client's own code becomes `errored` with its
 traceback: the harness grades that as ERROR instead of waiting for an answer that never

@@ -3,7 +3,7 @@ the standard library, the mock's output conventions, and field-by-field checks o
 success ``Response`` object (a dict, however it was obtained).
 
 The conventions are the mock's own (mock_server/src/act_*.c, xlate.c), stated there
-and in mock-behaviour.md section 3.
+and in docs/behaviour.md (Mock conventions).
 """
 from __future__ import annotations
 

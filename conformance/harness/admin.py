@@ -1,4 +1,4 @@
-"""A small client of the mock's admin API (mock-behaviour.md section 6), standard library only.
+"""A small client of the mock's admin API (docs/admin-api.md), standard library only.
 
 Every call answers ``(status, body)``: the HTTP status and the body parsed as JSON
 (``None`` when the body is empty; the raw text when it is not JSON, as for

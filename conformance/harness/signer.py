@@ -1,7 +1,8 @@
 """The harness's reference signer: TC3-HMAC-SHA256 and v1 (HmacSHA1, HmacSHA256).
 
-Standard library only. Written from ../shared/spec/tencent-api.md sections 1-3
-and checked against its published vectors (section 10) by tests/test_signer.py.
+Standard library only. Written from Tencent's description of the algorithms
+(docs/behaviour.md, Signatures) and checked against the published vectors (Test
+vectors there) by tests/test_signer.py.
 
 Three layers:
 
@@ -113,7 +114,7 @@ def tc3_canonical_headers(
 def tc3_canonical_request(
     method: str, query: str, canonical_headers: str, signed_headers: str, payload_hash: str
 ) -> str:
-    """The CanonicalRequest of tencent-api.md 2.1 (CanonicalURI is always "/")."""
+    """The TC3 canonical request (docs/behaviour.md; CanonicalURI is always "/")."""
     return "\n".join([method.upper(), "/", query, canonical_headers, signed_headers, payload_hash])
 
 
@@ -126,7 +127,7 @@ def tc3_string_to_sign(timestamp: int | str, scope: str, canonical_request: str)
 
 
 def tc3_signing_key(secret_key: str, date: str, service: str) -> bytes:
-    """SecretSigning of tencent-api.md 2.3."""
+    """The TC3 signing key, SecretSigning (docs/behaviour.md)."""
     secret_date = hmac_sha256(("TC3" + secret_key).encode("utf-8"), date)
     secret_service = hmac_sha256(secret_date, service)
     return hmac_sha256(secret_service, "tc3_request")

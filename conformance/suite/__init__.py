@@ -1,2 +1,2 @@
 """tmtmock's conformance suite: drives client adapters through scenarios against the mock
-and grades what they did (conformance.md; internals in notes/suite.md)."""
+and grades what they did (docs/conformance.md)."""

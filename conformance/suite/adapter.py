@@ -1,5 +1,5 @@
 """Client adapters: load a manifest, run its program, speak the NDJSON protocol
-(conformance.md section 1) in both modes.
+(docs/conformance.md, Adapter protocol) in both modes.
 
     manifest = load_manifest("reference")
     ad = AdapterProcess(manifest)

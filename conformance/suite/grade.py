@@ -1,7 +1,7 @@
 """Grading: what a client answered and what the mock's journal saw -> differences -> verdict.
 
-The expectations by class are conformance.md section 3; their names and levels are fixed
-by notes/suite.md ("Grading"). Every attempt also gets the wire checks (MUST).
+The expectations by class, with their names and levels, are docs/conformance.md,
+Expectations by class. Every attempt also gets the wire checks (MUST).
 
     g = grade(scenario, answer, attempts, capabilities)
     g.verdict, g.differences, g.notes, g.skip_reason, g.error
@@ -10,7 +10,7 @@ by notes/suite.md ("Grading"). Every attempt also gets the wire checks (MUST).
 put in the order they reached the mock (an entry is journaled when its answer is sent, so
 a delayed one can carry a later seq: arrival = time - latency_us).
 
-Where suite.md leaves a point open, this module decides (and the docstrings say so):
+Where docs/conformance.md leaves a point open, this module decides (and the docstrings say so):
 
 * a client claiming success in a class that expects an error is held to what the mock
   answered: ``no_false_success`` (MUST) when the last attempt was not a success, else

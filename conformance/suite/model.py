@@ -2,7 +2,7 @@
 
 Everything here is plain data (typed dataclasses), shared by the loader, the runner,
 the grader and the report writers. The public names (verdict words, report fields)
-are fixed by ../shared/spec/conformance.md section 4: fields may be added, never renamed.
+are fixed by docs/conformance.md (Verdicts, Reports): fields may be added, never renamed.
 """
 from __future__ import annotations
 
@@ -164,11 +164,11 @@ class ScenarioResult:
     error: str | None = None
     answer: dict[str, Any] | None = None
     journal: list[dict[str, Any]] = field(default_factory=list)
-    # The adapter's stderr while it ran this scenario (conformance.md: kept with the report).
+    # The adapter's stderr while it ran this scenario (docs/conformance.md: kept with the report).
     stderr: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """The report.jsonl line: the spec's names first."""
+        """The report.jsonl line: the documented names first."""
         return {
             "scenario": self.scenario.id,
             "title": self.scenario.title,

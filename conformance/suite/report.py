@@ -1,6 +1,6 @@
 """The suite's reports: report.jsonl, junit.xml, summary.md and matrix.html.
 
-Names and shapes are public (../shared/spec/conformance.md section 4): the four file
+Names and shapes are public (docs/conformance.md, Reports): the four file
 names, the verdict words, and the fields of report.jsonl (header line, one line per
 scenario, footer line with totals). Fields may be added here, never renamed.
 
@@ -38,7 +38,7 @@ SUMMARY_MD = "summary.md"
 MATRIX_HTML = "matrix.html"
 REPORT_FILES = (REPORT_JSONL, JUNIT_XML, SUMMARY_MD, MATRIX_HTML)
 
-# Classes in the spec's order; unknown ones follow alphabetically.
+# Classes in the documented order; unknown ones follow alphabetically.
 CLASS_ORDER = [c.value for c in ErrorClass]
 CLASS_TITLES = {
     "client_error": "Client errors",
@@ -52,7 +52,7 @@ CLASS_TITLES = {
 SEVERITY = ["FAIL", "ERROR", "LENIENT", "SKIP", "PASS"]
 ICONS = {"PASS": "✅", "LENIENT": "🟡", "FAIL": "❌", "SKIP": "⏭️", "ERROR": "💥"}
 
-# The 38 error codes of Tencent's TMT FAQ (README "The 38 error codes of the TMT FAQ").
+# The 38 error codes of Tencent's TMT FAQ (docs/behaviour.md, "The 38 error codes of the TMT FAQ").
 # The FAQ table lists these, plus any other code of a scenario tagged "faq".
 FAQ_CODES = [
     "AuthFailure.InvalidSecretId", "AuthFailure.MFAFailure", "AuthFailure.SecretIdNotFound",

@@ -1,6 +1,6 @@
 """Accounts on the wire: checks 14-16 (MFA, CAM, account state) and 21 (the free
-quota) of ../shared/spec/mock-behaviour.md section 1, with the fixture accounts of
-section 3 and accounts written to a temporary fixtures directory; the order of
+quota) of docs/behaviour.md (Order of checks), with the fixture accounts of
+Accounts and fixtures and accounts written to a temporary fixtures directory; the order of
 these checks among themselves and against 11-13, 18, 19 and 20."""
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ STOPPED = Credentials("AKIDmockStopped000000000000000000000", "mockStoppedSecret
 DISABLED = Credentials("AKIDmockDisabled00000000000000000000", "mockDisabledSecretKey0000000000000")
 FREE_TIER = Credentials("AKIDmockFreeTier00000000000000000000", "mockFreeTierSecretKey0000000000000")
 
-# code, zh message (the default), en-US message: mock-behaviour.md 1 checks 14-16,
+# code, zh message (the default), en-US message: docs/behaviour.md checks 14-16,
 # texts from the server's catalogue (catalogue.c; the zh ones are the API definitions').
 ACCOUNT_ERRORS: list[tuple[str, Credentials, str, str, str]] = [
     ("mfa", MFA, "AuthFailure.MFAFailure", "MFA 错误。",
@@ -359,7 +359,7 @@ def test_21_paid_accounts_are_never_refused(quota, kind) -> None:
 
 
 def test_21_file_translation_has_no_free_quota(quota) -> None:
-    """tencent-api.md 6.10: no free quota for file translation; FailedOperation.UserHasNoFreeAmount."""
+    """docs/behaviour.md: no free quota for file translation; FailedOperation.UserHasNoFreeAmount."""
     params = {"Source": "en", "Target": "zh", "DocumentType": "txt", "SourceType": 1, "Data": "aGVsbG8="}
     assert_error(call(quota, build(quota, "tc3-post", params, creds=Q_FILE, action="FileTranslate")),
                  "FailedOperation.UserHasNoFreeAmount")

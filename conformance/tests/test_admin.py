@@ -1,5 +1,5 @@
-"""The admin API under /_mock/ and the fault rules it manages (mock-behaviour.md
-sections 4 and 6; the shapes of section 6 are the contract).
+"""The admin API under /_mock/ and the fault rules it manages (docs/admin-api.md;
+its shapes are the contract).
 
 Mock conventions under test (mock_server/src/admin.c, fault.c):
 - every bad admin request gets a 4xx with a JSON body {"error": "..."} whose message
@@ -368,18 +368,19 @@ def test_clock_not_json(adm: Admin) -> None:
 # ---------------------------------------------------------------- catalogue
 
 
-def readme_faq_codes() -> list[str]:
-    text = (ROOT / "README.md").read_text()
+def faq_section() -> str:
+    """docs/behaviour.md's table of the 38 FAQ codes, up to the next section."""
+    text = (ROOT / "docs" / "behaviour.md").read_text(encoding="utf-8")
     start_at = text.index("## The 38 error codes of the TMT FAQ")
-    section = text[start_at:text.index("\n## ", start_at + 1)]
-    return re.findall(r"^\| `([A-Za-z.]+)` \|", section, re.M)
+    return text[start_at:text.index("\n## ", start_at + 1)]
+
+
+def readme_faq_codes() -> list[str]:
+    return re.findall(r"^\| `([A-Za-z.]+)` \|", faq_section(), re.M)
 
 
 def readme_injection_only() -> set[str]:
-    text = (ROOT / "README.md").read_text()
-    start_at = text.index("## The 38 error codes of the TMT FAQ")
-    section = text[start_at:text.index("\n## ", start_at + 1)]
-    return set(re.findall(r"^\| `([A-Za-z.]+)` \| injection only", section, re.M))
+    return set(re.findall(r"^\| `([A-Za-z.]+)` \| injection only", faq_section(), re.M))
 
 
 def test_catalogue(adm: Admin) -> None:
@@ -403,9 +404,9 @@ def test_catalogue(adm: Admin) -> None:
     readme = readme_faq_codes()
     assert len(readme) == 38, readme
     assert set(readme) == faq, (set(readme) ^ faq)
-    # What the README calls "injection only" has no natural trigger, and the rest do.
+    # What docs/behaviour.md calls "injection only" has no natural trigger, and the rest do.
     only = readme_injection_only()
-    assert only, "the README table lost its injection-only rows"
+    assert only, "the FAQ table of docs/behaviour.md lost its injection-only rows"
     by = {c["code"]: c for c in codes}
     for code in readme:
         assert (by[code]["trigger"] is None) == (code in only), by[code]

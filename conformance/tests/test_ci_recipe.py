@@ -1,6 +1,6 @@
 """ci/github-actions.yml, the workflow users copy: its "Start tmtmock" step runs here as
 written (the health-check loop included), and the steps after it name the documented
-conformance command and the report files the suite writes (conformance.md section 4)."""
+conformance command and the report files the suite writes (docs/conformance.md, Reports)."""
 from __future__ import annotations
 
 import os

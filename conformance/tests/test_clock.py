@@ -1,4 +1,4 @@
-"""The mock clock (mock-behaviour.md sections 1 check 11, 3 and 6): POST /_mock/clock
+"""The mock clock (docs/admin-api.md, The mock clock; check 11 of docs/behaviour.md): POST /_mock/clock
 {"offset_s"}, {"advance_s"}, {"freeze_at"} or {"reset"}; GET answers
 {"now", "offset_s", "frozen"}.
 
@@ -27,7 +27,7 @@ from harness.signer import Credentials, HttpResponse
 from harness.wire import DEFAULT, TEMPORARY, TEXT, assert_envelope, assert_error, call, tc3
 
 FIXTURES = ROOT / "fixtures"
-FROZEN_AT = 1795747109          # the spec's example
+FROZEN_AT = 1795747109          # the example of docs/admin-api.md
 
 
 

@@ -1,4 +1,4 @@
-"""FileTranslate and GetFileTranslate over the wire (tencent-api.md 6.9; mock-behaviour.md 3).
+"""FileTranslate and GetFileTranslate over the wire (docs/behaviour.md, Actions and Mock conventions).
 
 Mock conventions under test (mock_server/src/act_file.c):
 - a task belongs to the account that made it and moves on the mock clock from

@@ -1,4 +1,4 @@
-"""ImageTranslate and ImageTranslateLLM over the wire (tencent-api.md 6.7, 6.8; mock-behaviour.md 3).
+"""ImageTranslate and ImageTranslateLLM over the wire (docs/behaviour.md, Actions and Mock conventions).
 
 Mock conventions under test (mock_server/src/act_image.c):
 - the mock reads no text from images: an image "says" the lines of the

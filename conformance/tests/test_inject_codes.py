@@ -1,4 +1,4 @@
-"""Every error code of the TMT FAQ on demand (mock-behaviour.md section 4): by a fault
+"""Every error code of the TMT FAQ on demand (docs/admin-api.md, Every error on demand): by a fault
 rule scoped to the test's own account, and by a magic value in a text parameter.
 
 Each test makes a fresh account over the admin API (a random well-formed SecretId) and
@@ -18,7 +18,7 @@ from harness.mockproc import ROOT, MockProcess
 from harness.signer import Credentials
 from harness.wire import DEFAULT, TEXT, assert_envelope, assert_error, assert_translated, build, call
 
-# The 38 codes of the TMT FAQ (README "The 38 error codes of the TMT FAQ").
+# The 38 codes of the TMT FAQ (docs/behaviour.md, "The 38 error codes of the TMT FAQ").
 FAQ_CODES = [
     "AuthFailure.InvalidSecretId",
     "AuthFailure.MFAFailure",

@@ -1,4 +1,4 @@
-"""The journal: what the mock saw and answered (mock-behaviour.md sections 6 and 7).
+"""The journal: what the mock saw and answered (docs/admin-api.md, The journal).
 
 Mock conventions under test (mock_server/src/journal.c, front.c):
 - one entry per request to the API listener, admin requests never; `seq` counts

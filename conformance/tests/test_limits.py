@@ -1,7 +1,7 @@
 """Limits on the wire: check 17 (rate limits per SecretId + Action + Region over a
 sliding second) and the text-length rules of check 19 (code points; --text-limit;
 TextTranslateBatch sums its list; LanguageDetect's own 2000), from
-../shared/spec/mock-behaviour.md sections 1 and 3.
+docs/behaviour.md (Order of checks, Text length, Rate limits).
 
 Rate-limit tests are timing-sensitive: every burst goes over one keep-alive
 connection, its duration is measured, and a scenario whose timing assumption did
@@ -131,7 +131,7 @@ VALID: dict[str, dict[str, Any]] = {
     "LanguageDetect": {"Text": "Das ist ein schöner Tag.", "ProjectId": 0},
     "ImageTranslateLLM": {"Data": PNG_B64, "Target": "zh"},
 }
-QPS = {  # mock-behaviour.md 3 / tencent-api.md 6.1: the documented defaults
+QPS = {  # docs/behaviour.md, Rate limits: the documented defaults
     "TextTranslate": 5, "TextTranslateBatch": 5, "LanguageDetect": 5, "SpeechTranslate": 5,
     "ImageTranslate": 5, "ImageTranslateLLM": 1, "FileTranslate": 5, "GetFileTranslate": 20,
 }
@@ -152,7 +152,7 @@ def test_17_sixth_in_a_second_is_refused(limited, kind, language, lang) -> None:
         for r in resps[:5]:
             ok(r)
         assert_error(resps[5], "RequestLimitExceeded", rate_msg(6, 5, lang))
-        # Refused requests count too: the 7th is the 7th of the second (the spec's example).
+        # Refused requests count too: the 7th is the 7th of the second (docs/behaviour.md, Rate limits).
         assert_error(resps[6], "RequestLimitExceeded", rate_msg(7, 5, lang))
 
     retry_once(scenario)

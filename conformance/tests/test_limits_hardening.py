@@ -1,4 +1,4 @@
-"""The wire limits of the HTTP front (README "Limits"), each with its option:
+"""The wire limits of the HTTP front (docs/options.md, Limits and shutdown), each with its option:
 --max-header-size, --max-body-size, --max-uri-size, --max-connections,
 --idle-timeout and --read-timeout (a client sending one byte a second is cut
 off); 10,000 idle connections held while others are answered; and SIGTERM:

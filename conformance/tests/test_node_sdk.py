@@ -1,7 +1,7 @@
 """The official Node.js SDK (tencentcloud-sdk-nodejs-tmt) against tmtmock, through its adapter.
 
 The adapter (conformance/clients/node-sdk/adapter.js) speaks the conformance adapter protocol
-(conformance.md section 1). These tests run it as a subprocess, both one-shot (one "run" line on
+(docs/conformance.md, Adapter protocol). These tests run it as a subprocess, both one-shot (one "run" line on
 stdin, then EOF) and long-lived (start, runs, stop).
 """
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Transport faults (mock-behaviour.md section 5) through the official Node.js SDK.
+"""Transport faults (docs/faults.md) through the official Node.js SDK.
 
 The SDK (tencentcloud-sdk-nodejs-tmt 4.1.207, -common 4.1.220) is driven by its adapter
 (conformance/clients/node-sdk/adapter.js), TC3-HMAC-SHA256 over POST as an application
 uses it by default. Each test records what the SDK surfaces for one broken answer (the
-adapter's error kind, code and message shape) and asserts exactly that; tencent-api.md
-section 8.2 has the Node column these observations must agree with. Whatever the mock
+adapter's error kind, code and message shape) and asserts exactly that; docs/conformance.md
+(The official SDKs) has the Node column these observations must agree with. Whatever the mock
 sends, the adapter must never crash: every run gets a `result`, never `errored`.
 
 Faults come from a rule scoped to a fresh account and from a magic value in SourceText.
@@ -167,7 +167,7 @@ def test_truncate_is_a_body_timeout(sdk: Adapter, mock: MockProcess, adm: Admin,
 
 @pytest.mark.parametrize("via", VIA)
 def test_not_json_is_a_parse_error(sdk: Adapter, mock: MockProcess, adm: Admin, creds: Credentials, via: str) -> None:
-    # 200 + HTML: node-fetch's raw FetchError invalid-json (tencent-api.md 8.2: not wrapped).
+    # 200 + HTML: node-fetch's raw FetchError invalid-json (docs/conformance.md, The official SDKs: not wrapped).
     err = error_of(through_sdk(sdk, mock, adm, creds, via, "not_json")[0])
     assert (err["kind"], err["code"], err["request_id"]) == ("parse", None, None), err
     assert err["message"].startswith("FetchError: invalid json response body at http://"), err
@@ -189,7 +189,7 @@ def test_html_5xx_is_an_http_status_error(sdk: Adapter, mock: MockProcess, adm: 
 @pytest.mark.parametrize("via", VIA)
 def test_error_status_500_hides_the_api_error(sdk: Adapter, mock: MockProcess, adm: Admin, creds: Credentials,
                                               via: str) -> None:
-    # tencent-api.md 8.2: Node reports the HTTP status text, not the envelope's Code/RequestId.
+    # docs/conformance.md, The official SDKs: Node reports the HTTP status text, not the envelope's Code/RequestId.
     err = error_of(through_sdk(sdk, mock, adm, creds, via, "error_status_500")[0])
     assert (err["kind"], err["code"], err["request_id"]) == ("network", None, None), err
     assert err["message"] == "TencentCloudSDKHttpException: HTTP 500 Internal Server Error", err
@@ -211,7 +211,7 @@ def test_charset_content_type_success_is_read(sdk: Adapter, mock: MockProcess, a
 
 
 def test_charset_content_type_error_is_still_an_api_error(sdk: Adapter, mock: MockProcess, creds: Credentials) -> None:
-    # tencent-api.md 8.2: "200, application/json; charset=utf-8, Error envelope" -> Node: error as normal.
+    # docs/conformance.md, The official SDKs: 200, charset Content-Type, error envelope -> Node: error as normal.
     result, _ = sdk.run(mock, creds, "@mock:fault=charset_content_type @mock:error=InternalError.BackendTimeout hi")
     err = error_of(result)
     assert (err["kind"], err["code"]) == ("api", "InternalError.BackendTimeout"), err

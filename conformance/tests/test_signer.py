@@ -1,4 +1,4 @@
-"""The reference signer against the vectors of tencent-api.md section 10 (no server needed)."""
+"""The reference signer against the vectors of docs/behaviour.md (Test vectors) (no server needed)."""
 from __future__ import annotations
 
 from dataclasses import replace

@@ -1,7 +1,7 @@
 """scripts/soak.py with a small N: 20,000 requests over keep-alive connections with random
 fault rules, magic values and refusals mixed in; every answer is the one asked for, the
 mock's VmRSS is flat once its journal (--journal-size 1000) is full, and it exits 0 on
-SIGTERM. README ("Soak") has the full million."""
+SIGTERM. docs/testing.md ("Soak") has the full million."""
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,4 @@
-"""SpeechTranslate over the wire (tencent-api.md 6.6; mock-behaviour.md 3).
+"""SpeechTranslate over the wire (docs/behaviour.md, SpeechTranslate and Mock conventions).
 
 Mock conventions under test (mock_server/src/act_speech.c):
 - sessions are keyed by account + SessionUuid and remember every Seq they

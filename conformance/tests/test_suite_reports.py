@@ -1,4 +1,4 @@
-"""The suite's reports (conformance.md section 4): report.jsonl, junit.xml, summary.md and
+"""The suite's reports (docs/conformance.md, Reports): report.jsonl, junit.xml, summary.md and
 matrix.html, from hand-built results for two clients covering all five verdicts; an
 incomplete report (no footer) flagged in both views; matrix.html opened in headless
 Chromium to prove its script renders the embedded data without network."""

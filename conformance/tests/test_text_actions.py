@@ -1,9 +1,9 @@
 """The actions on the wire: check 18 (business parameters from the one schema table),
 the language rules of check 19 (both dialects, Source: auto, the TextTranslate and
-TextTranslateBatch matrices of tencent-api.md 6.3), check 20 (DryRun), the successes
+TextTranslateBatch matrices of docs/behaviour.md, Language pairs), check 20 (DryRun), the successes
 of TextTranslate / TextTranslateBatch / LanguageDetect field by field, and
 fixtures/translations.json (used verbatim; malformed -> exit 2).
-See ../shared/spec/mock-behaviour.md sections 1 and 3."""
+See docs/behaviour.md (Order of checks, Actions, Mock conventions)."""
 from __future__ import annotations
 
 import base64
@@ -54,7 +54,7 @@ BASE: dict[str, Callable[[], dict[str, Any]]] = {
                               "Data": b64(b"hello file")},
     "GetFileTranslate": lambda: {"TaskId": "no-such-task"},
 }
-# Required parameters in table order (tencent-api.md 6.2-6.9; schema.c).
+# Required parameters in table order (docs/behaviour.md, Actions; schema.c).
 REQUIRED: dict[str, list[str]] = {
     "TextTranslate": ["SourceText", "Source", "Target", "ProjectId"],
     "TextTranslateBatch": ["Source", "Target", "ProjectId", "SourceTextList"],
@@ -302,7 +302,7 @@ def test_18_before_19(mock) -> None:
 
 # ---------------------------------------------------------------- check 19: language pairs
 
-# tencent-api.md 6.3, the current TextTranslate matrix; Batch lacks zh <-> zh-TW.
+# docs/behaviour.md, Language pairs: the current TextTranslate matrix; Batch lacks zh <-> zh-TW.
 CODES = "zh zh-TW en ja ko fr es it de tr ru pt vi id th ms ar hi".split()
 _EU = "fr es it de tr ru pt".split()
 MATRIX: dict[str, set[str]] = {
@@ -348,7 +348,7 @@ def test_19_full_language_matrix_observed(mock, action, matrix) -> None:
 
 
 OBSERVED_CASES: list[tuple[str, str, str]] = [
-    ("TextTranslate", "en", "zh-CN"),      # the real answer quoted in tencent-api.md 5.1
+    ("TextTranslate", "en", "zh-CN"),      # a real answer on record (docs/behaviour.md)
     ("TextTranslate", "ro", "zh"),         # likewise
     ("TextTranslate", "ja", "fr"),         # two valid codes that do not pair
     ("TextTranslate", "EN", "zh"),         # codes are case-sensitive

@@ -1,4 +1,4 @@
-"""HTTPS (mock-behaviour.md section 8): --tls-listen with a CA generated at start-up and
+"""HTTPS (docs/https.md): --tls-listen with a CA generated at start-up and
 written to --tls-ca-out, or with a certificate and key of one's own (--tls-cert, --tls-key).
 
 The HTTPS listener serves exactly what the plain one does: the tests sign with the harness's

@@ -1,4 +1,4 @@
-"""Transport faults (mock-behaviour.md section 5) seen on the wire by a raw socket client.
+"""Transport faults (docs/faults.md) seen on the wire by a raw socket client.
 
 The client speaks HTTP/1.1 by hand over the socket module, with a request signed by the
 harness's reference signer, and records every byte with the time it arrived, the EOF and

@@ -1,6 +1,5 @@
 """The mock on the wire, part 1: the envelope, TextTranslate successes, and checks 1-7
-of the README ("How a request is checked") and
-../shared/spec/mock-behaviour.md section 1 (method, size, body decoding, common parameters, Action,
+of docs/behaviour.md ("Order of checks": method, size, body decoding, common parameters, Action,
 Version, Region). Auth checks 8-13 and the modes live in test_wire_auth.py."""
 from __future__ import annotations
 
@@ -80,7 +79,7 @@ def test_request_ids_differ_between_requests(mock) -> None:
 
 
 def test_python_sdk_style_body_spaces_and_u_escapes(mock) -> None:
-    """The Python SDK sends json.dumps defaults: ", " / ": " and \\uXXXX escapes (spec 2.6)."""
+    """The Python SDK sends json.dumps defaults: ", " / ": " and \\uXXXX escapes (docs/behaviour.md, TC3)."""
     body = json.dumps(text(UNICODE))
     assert "\\u4e16" in body and ", " in body
     assert_translated(call(mock, tc3(mock).post(body=body).request), UNICODE)
@@ -110,13 +109,13 @@ def test_v1_without_signature_method_defaults_to_hmacsha1(mock, method: str) -> 
 
 
 def test_tc3_get_node_style_query_percent20_insertion_order(mock) -> None:
-    """Node encodes space as %20, in insertion order; the raw query is what is signed (spec 2.1)."""
+    """Node encodes space as %20, in insertion order; the raw query is what is signed (docs/behaviour.md)."""
     query = "SourceText=hello%20%E4%B8%96%E7%95%8C%20%3Cb%3E%26&Source=en&Target=zh&ProjectId=0"
     assert_translated(call(mock, tc3(mock).get(query=query).request), "hello 世界 <b>&")
 
 
 def test_v1_get_without_content_type(mock) -> None:
-    """Go's v1 GET sends no Content-Type at all (spec 3)."""
+    """Go's v1 GET sends no Content-Type at all (docs/behaviour.md, v1)."""
     req = v1(mock, content_type="").get(TEXT).request
     assert req.header("Content-Type") is None
     assert_translated(call(mock, req), "hello")

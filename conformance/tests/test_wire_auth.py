@@ -1,5 +1,4 @@
-"""The mock on the wire, part 2: checks 8-13 of the README ("How a request is checked") and
-../shared/spec/mock-behaviour.md section 1 (Authorization
+"""The mock on the wire, part 2: checks 8-13 of docs/behaviour.md ("Order of checks": Authorization
 form, SecretId form, SecretId known, timestamp window, token, signature), the order of
 the checks, message language, signature leniency vs --strict-signature, --auth off and
 --seed."""

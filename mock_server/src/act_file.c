@@ -1,5 +1,5 @@
 /*
- * act_file.c: FileTranslate and GetFileTranslate (tencent-api.md 6.9).
+ * act_file.c: FileTranslate and GetFileTranslate (docs/behaviour.md, Actions).
  *
  * A task lives in memory, owned by the account that created it, and moves
  * on the mock clock from its creation: "init" (Progress 0) for the first

@@ -1,6 +1,6 @@
 /*
- * act_image.c: ImageTranslate and ImageTranslateLLM (tencent-api.md 6.7,
- * 6.8), and fixtures/images.json.
+ * act_image.c: ImageTranslate and ImageTranslateLLM (docs/behaviour.md,
+ * Actions), and fixtures/images.json.
  *
  * The mock reads no text from images. What an image "says" comes from
  * fixtures/images.json:

@@ -1,5 +1,5 @@
 /*
- * act_speech.c: SpeechTranslate (tencent-api.md 6.6).
+ * act_speech.c: SpeechTranslate (docs/behaviour.md, SpeechTranslate).
  *
  * A session is one utterance sent in chunks, keyed by the account and the
  * SessionUuid, and held in memory until it has been idle for 10 minutes on

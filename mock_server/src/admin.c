@@ -1,5 +1,5 @@
 /*
- * admin.c: the admin API under /_mock/ (mock-behaviour.md section 6).
+ * admin.c: the admin API under /_mock/ (docs/admin-api.md).
  * JSON in, JSON out; a request that is wrong in any part changes nothing
  * and gets a 4xx whose message names the problem.
  */

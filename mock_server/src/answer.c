@@ -1,6 +1,6 @@
 /*
  * answer.c: the JSON envelope. Compact, UTF-8 left raw (safe for every SDK,
- * tencent-api.md 4.1), RequestId last as in the captured bodies.
+ * docs/behaviour.md, The answer), RequestId last as in the captured bodies.
  */
 #include <stdlib.h>
 #include <string.h>

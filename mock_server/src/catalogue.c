@@ -1,17 +1,17 @@
 /*
  * catalogue.c: the error codes the server produces, as data.
  *
- * Every code of tencent-api.md section 5.1 (the common codes of the TMT
- * error-code page) and 5.2 (the TMT business codes of the API definitions),
+ * Every common code of the TMT error-code page and every TMT business code
+ * of the API definitions (docs/behaviour.md, Other error codes),
  * sorted by code (strcmp order) so that catalogue_find can bsearch it.
  *
- * e_en is the observed runtime text where tencent-api.md gives one; where it
- * gives both languages e_zh holds the Chinese one. Where no runtime text is
+ * e_en is the observed runtime text where one is on record; where both
+ * languages are on record e_zh holds the Chinese one. Where no runtime text is
  * known, e_en is a descriptive mock text (the intl English definition text
  * where there is one) and e_zh the documentation's description (mock
- * convention, documented in the README). e_faq marks the 38 codes of the TMT
+ * convention, docs/behaviour.md). e_faq marks the 38 codes of the TMT
  * FAQ; e_trigger says how the mock produces a code without injection (NULL:
- * injection only). e_class is the class of conformance.md section 3.
+ * injection only). e_class is the class of docs/conformance.md.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
- * cred.c: accounts (mock-behaviour.md section 3 and the account shape of
- * section 6). The fixture file and the admin API share cred_account_parse,
+ * cred.c: accounts (docs/behaviour.md, Accounts and fixtures). The fixture
+ * file and the admin API share cred_account_parse,
  * so both refuse the same mistakes with the same words.
  */
 #include <ctype.h>

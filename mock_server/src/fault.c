@@ -1,6 +1,6 @@
 /*
- * fault.c: errors, transport faults and delays on demand (mock-behaviour.md
- * section 4): fault rules (admin API and --faults files) and magic values
+ * fault.c: errors, transport faults and delays on demand (docs/admin-api.md,
+ * docs/faults.md): fault rules (admin API and --faults files) and magic values
  * in text parameters. Rules are refused whole when any part is wrong, so
  * nothing is ever half-applied or silently ignored.
  */

@@ -1,7 +1,7 @@
 /*
  * journal.c: what the mock saw and answered, one entry per request, in a
  * bounded ring (the oldest go first and are counted as dropped), optionally
- * mirrored to a JSON-lines file (mock-behaviour.md section 7).
+ * mirrored to a JSON-lines file (docs/admin-api.md, The journal).
  *
  * An entry is a compact struct, not a JSON tree: its strings are interned
  * (counted references to one copy: the host, the action, a peer, the
@@ -10,7 +10,7 @@
  * a TC3 signature are kept as bytes, and the JSON is written only when
  * GET /_mock/journal (or the mirror) asks for it, byte for byte as a
  * jansson tree of the entry was. The default ring of 10,000 entries then
- * takes a few MiB (README, Performance).
+ * takes a few MiB (docs/performance.md).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
- * lang.c: the language pairs of each action (tencent-api.md 6.3-6.9), as
- * data, and the two dialects of language errors (mock-behaviour.md 3).
+ * lang.c: the language pairs of each action (docs/behaviour.md, Language
+ * pairs), as data, and the two dialects of language errors (Mock conventions).
  */
 #include <string.h>
 
@@ -150,7 +150,7 @@ lang_error(enum lang_check lc, const char *source, const char *target,
 		res->ar_err_msg = catalogue_message(e, lang_en, NULL);
 		return;
 	}
-	/* What the live service answers (tencent-api.md 5.2), in Chinese only. */
+	/* What the live service answers (docs/behaviour.md), in Chinese only. */
 	res->ar_err_code = "InvalidParameterValue";
 	res->ar_err_msg = xasprintf("不支持的语种：%s_to_%s", source, target);
 }

@@ -90,7 +90,7 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	/* epoll's changelist folds the event changes evhttp makes per request
-	 * into at most one epoll_ctl (README, Performance); the precise timer
+	 * into at most one epoll_ctl (docs/performance.md); the precise timer
 	 * (CLOCK_MONOTONIC, not _COARSE) ends a delay never before it is due. */
 	if ((cfg = event_config_new()) == NULL ||
 	    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST |

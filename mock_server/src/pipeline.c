@@ -1,6 +1,6 @@
 /*
- * pipeline.c: one request through the ordered checks of mock-behaviour.md
- * section 1. This is the only file that knows the order; each check is a
+ * pipeline.c: one request through the ordered checks of docs/behaviour.md,
+ * Order of checks. This is the only file that knows the order; each check is a
  * guard that either answers or lets the request go on (redis's
  * processCommand is the model).
  */

@@ -1,7 +1,7 @@
 /*
  * region.c: check 7. A region code must look like one of Tencent's
  * ("ap-guangzhou", "na-siliconvalley", "ap-shanghai-fsi") and be one where
- * TMT is offered (tencent-api.md section 7).
+ * TMT is offered (docs/behaviour.md, Regions).
  */
 #include <ctype.h>
 #include <string.h>

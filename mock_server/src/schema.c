@@ -1,5 +1,5 @@
 /*
- * schema.c: the eight actions and their parameters (tencent-api.md 6), as
+ * schema.c: the eight actions and their parameters (docs/behaviour.md), as
  * one table, and check 18 driven by it: unknown names, then missing ones,
  * then wrong types, then bad values. Form-encoded requests (v1, TC3 GET)
  * carry every value as a string; validation converts them in place, so the
@@ -100,7 +100,7 @@ static const struct param_def p_get_file[] = {
 	{ .pd_name = NULL },
 };
 
-/* Default QPS per action: the API overview page (tencent-api.md 6.1). */
+/* Default QPS per action: the API overview page (docs/behaviour.md, Rate limits). */
 static const struct action_def actions[] = {
 	{ "TextTranslate", act_text_translate, p_text, 5 },
 	{ "TextTranslateBatch", act_text_translate_batch, p_batch, 5 },

@@ -1,5 +1,5 @@
 /*
- * sig_tc3.c: TC3-HMAC-SHA256 (tencent-api.md section 2) as pure functions,
+ * sig_tc3.c: TC3-HMAC-SHA256 (docs/behaviour.md, Signatures) as pure functions,
  * so the published vectors test them without a server.
  */
 #include <stdio.h>

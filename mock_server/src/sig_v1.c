@@ -1,6 +1,6 @@
 /*
- * sig_v1.c: the v1 signature (HmacSHA1 / HmacSHA256, tencent-api.md
- * section 3) as pure functions.
+ * sig_v1.c: the v1 signature (HmacSHA1 / HmacSHA256, docs/behaviour.md,
+ * Signatures) as pure functions.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * tmtmock.h: the one internal header, and the map of the server.
  *
  * A request's path: front.c (evhttp) -> req.c (a plain struct, no libevent
- * past here) -> pipeline.c (the ordered checks of mock-behaviour.md section 1)
+ * past here) -> pipeline.c (the ordered checks of docs/behaviour.md)
  * -> verify.c (signature inputs and leniency) -> sig_tc3.c / sig_v1.c (pure
  * signature functions) -> act_text.c (the action) -> answer.c (the JSON
  * envelope) -> front.c (the reply).
@@ -26,7 +26,7 @@
 #define TMTMOCK_VERSION "0.1.0"
 #define TMT_VERSION "2018-03-21"
 
-/* Size limits of check 2 (tencent-api.md 1.2). */
+/* Size limits of check 2 (docs/behaviour.md, Order of checks). */
 #define TM_MAX_GET_URI (32 * 1024)
 #define TM_MAX_V1_BODY (1024 * 1024)
 #define TM_MAX_V3_BODY (10 * 1024 * 1024)
@@ -154,7 +154,7 @@ void clock_reset(void);
 json_t *clock_json(void);
 const char *clock_http_date(char buf[64]);	/* for the Date header */		/* {now, offset_s, frozen}; new reference */
 
-/* ---- sig_tc3.c: TC3-HMAC-SHA256, pure functions (tencent-api.md 2) ---- */
+/* ---- sig_tc3.c: TC3-HMAC-SHA256, pure functions (docs/behaviour.md) ---- */
 struct tc3_header {
 	const char *name;	/* lower-case */
 	const char *value;	/* as it will stand in the canonical request */
@@ -187,7 +187,7 @@ void sig_tc3_clear(void);	/* empties that cache */
 /* The UTC date (YYYY-MM-DD) of a Unix timestamp. */
 void sig_tc3_date(long long ts, char out[11]);
 
-/* ---- sig_v1.c: HmacSHA1 / HmacSHA256, pure functions (tencent-api.md 3) ---- */
+/* ---- sig_v1.c: HmacSHA1 / HmacSHA256, pure functions (docs/behaviour.md) ---- */
 struct kv {
 	char *k;
 	char *v;
@@ -311,7 +311,7 @@ struct account *cred_patch(const char *secret_id, json_t *patch, int *status,
 bool cred_secret_id_well_formed(const char *secret_id);
 void cred_clear(void);
 
-/* ---- verify.c: the request's signature, with the leniency of mock-behaviour.md 2 ---- */
+/* ---- verify.c: the request's signature, with the leniency of docs/behaviour.md ---- */
 enum sign_method { SM_NONE, SM_TC3, SM_HMACSHA1, SM_HMACSHA256 };
 const char *sign_method_name(enum sign_method);
 struct tc3_auth {
@@ -552,7 +552,7 @@ struct act_ctx {
 	bool		 ac_lang_en;
 	bool		 ac_dry_run;
 };
-/* Which free quota an action draws on (tencent-api.md 6.10). */
+/* Which free quota an action draws on (docs/behaviour.md, Actions). */
 enum quota { Q_NONE, Q_TEXT /* characters */, Q_FILE /* none for free tier */ };
 /* Checks 20 and 21, run by each action after its own rules (check 19):
  * DryRun, then the free quota. false: res set. On true the characters are

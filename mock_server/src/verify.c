@@ -1,6 +1,6 @@
 /*
  * verify.c: from a request to the inputs of the pure signature functions,
- * with the leniency of mock-behaviour.md section 2 for SDKs pointed at a
+ * with the leniency of docs/behaviour.md (Signatures) for SDKs pointed at a
  * local address (Node signs the host without its port and the first label
  * of the endpoint as the scope service). The first attempt is always the
  * strict, documented one; its canonical request and string to sign are what

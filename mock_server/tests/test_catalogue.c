@@ -1,9 +1,9 @@
 /*
  * test_catalogue.c: the error catalogue (catalogue.c) is complete and
  * well-formed: sorted without duplicates (catalogue_find bsearches it),
- * every code of tencent-api.md sections 5.1 and 5.2 present, exactly the 38
- * FAQ codes of the README marked e_faq, message formats safe for printf, the
- * retry classes of conformance.md section 3, and the language choice of
+ * every common and TMT business code present, exactly the 38 FAQ codes of
+ * docs/behaviour.md marked e_faq, message formats safe for printf, the
+ * retry classes of docs/conformance.md, and the language choice of
  * catalogue_message.
  */
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 
 #define NELEM(a)	(sizeof (a) / sizeof (a)[0])
 
-/* README "The 38 error codes of the TMT FAQ" (the "yes" rows of 5.1, 5.2). */
+/* docs/behaviour.md, "The 38 error codes of the TMT FAQ". */
 static const char *const faq_codes[] = {
 	"AuthFailure.InvalidSecretId",
 	"AuthFailure.MFAFailure",
@@ -56,7 +56,7 @@ static const char *const faq_codes[] = {
 	"UnsupportedRegion",
 };
 
-/* The FAQ codes the README marks "injection only": no natural trigger. */
+/* The FAQ codes docs/behaviour.md marks "injection only": no natural trigger. */
 static const char *const injection_only[] = {
 	"FailedOperation",
 	"InternalError",
@@ -70,7 +70,7 @@ static const char *const injection_only[] = {
 	"UnauthorizedOperation.ActionNotFound",
 };
 
-/* tencent-api.md section 5.1: the common codes of the TMT error-code page. */
+/* The common codes of the TMT error-code page (docs/behaviour.md). */
 static const char *const common_codes[] = {
 	"ActionOffline",
 	"AuthFailure.InvalidAuthorization",
@@ -112,7 +112,7 @@ static const char *const common_codes[] = {
 	"UnsupportedRegion",
 };
 
-/* tencent-api.md section 5.2: the TMT business codes, over their history. */
+/* The TMT business codes of the API definitions, over their history. */
 static const char *const tmt_codes[] = {
 	"FailedOperation",
 	"FailedOperation.DecodeErr",
@@ -206,7 +206,7 @@ test_faq(void)
 		    "FAQ code %s is not in the catalogue", faq_codes[i]);
 }
 
-/* A FAQ code has a natural trigger unless the README says injection only. */
+/* A FAQ code has a natural trigger unless docs/behaviour.md says injection only. */
 static void
 test_triggers(void)
 {
@@ -322,7 +322,7 @@ class_name(enum retry_class c)
 	return "?";
 }
 
-/* conformance.md section 3. */
+/* docs/conformance.md, Expectations by class. */
 static void
 test_classes(void)
 {
@@ -475,8 +475,8 @@ test_catalogue_register(void)
 	static const struct test_def tests[] = {
 		{ "sorted, no duplicates", test_sorted_unique },
 		{ "exactly the 38 FAQ codes", test_faq },
-		{ "FAQ triggers as the README says", test_triggers },
-		{ "every code of 5.1 and 5.2", test_complete },
+		{ "FAQ triggers as docs/behaviour.md says", test_triggers },
+		{ "every common and TMT code", test_complete },
 		{ "message formats", test_formats },
 		{ "retry classes", test_classes },
 		{ "catalogue_find", test_find },

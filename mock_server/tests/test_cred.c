@@ -444,7 +444,7 @@ test_load_good(void)
 	cred_clear();
 }
 
-/* The fixtures the server ships (mock-behaviour.md section 3). */
+/* The fixtures the server ships (docs/behaviour.md, Accounts and fixtures). */
 static void
 test_load_fixtures(void)
 {

@@ -33,7 +33,7 @@ run(const char *const *list, enum region_check want)
 	}
 }
 
-/* tencent-api.md section 7: the regions where TMT is offered. */
+/* docs/behaviour.md, Regions: the regions where TMT is offered. */
 static void
 test_tmt_regions(void)
 {

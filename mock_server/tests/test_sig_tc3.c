@@ -1,6 +1,6 @@
 /*
- * test_sig_tc3.c: TC3-HMAC-SHA256 against the vectors of tencent-api.md
- * section 10 (vectors/tc3.json), and the same vectors with one input changed,
+ * test_sig_tc3.c: TC3-HMAC-SHA256 against the vectors of docs/behaviour.md,
+ * Test vectors (vectors/tc3.json), and the same vectors with one input changed,
  * which must no longer give the published signature.
  */
 #include <stdio.h>

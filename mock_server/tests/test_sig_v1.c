@@ -1,6 +1,6 @@
 /*
  * test_sig_v1.c: the v1 signature (HmacSHA1 / HmacSHA256) against the
- * vectors of tencent-api.md section 10 (vectors/v1.json), and the same
+ * vectors of docs/behaviour.md, Test vectors (vectors/v1.json), and the same
  * vectors with one input changed.
  */
 #include <stdio.h>

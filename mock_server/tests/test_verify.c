@@ -2,7 +2,7 @@
  * test_verify.c: verify.c. tc3_auth_parse on well-formed and malformed
  * Authorization headers; verify_tc3 and verify_v1 on requests built by hand
  * and signed here with the sig_tc3_* / sig_v1_* functions, each case run
- * strict and lenient (mock-behaviour.md section 2).
+ * strict and lenient (docs/behaviour.md, Signatures).
  */
 #include <stdio.h>
 #include <stdlib.h>

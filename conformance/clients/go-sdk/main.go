@@ -2,10 +2,10 @@
 //
 // Built by adapter.py (next to this file) against the SDK checkout at $TMT_GO_SDK with
 // a replace directive, GOFLAGS=-mod=mod and GOPROXY=off: no network. Protocol
-// (conformance.md section 1): newline-delimited JSON on stdin, one answer per message
+// (docs/conformance.md, Adapter protocol): newline-delimited JSON on stdin, one answer per message
 // on stdout, logs on stderr.
 //
-// The SDK is used as an application would (tencent-api.md 8.1, 8.2), through its
+// The SDK is used as an application would (docs/conformance.md, The official SDKs), through its
 // generic client, so that every TMT action (and any action name) can be called
 // whatever the SDK version (the newest SDKs only have a typed method for
 // ImageTranslateLLM):
@@ -129,7 +129,7 @@ func transportKind(msg string) string {
 	return "network"
 }
 
-// classify maps what Client.Send returned to the protocol's error (tencent-api.md 8.2):
+// classify maps what Client.Send returned to the protocol's error (docs/conformance.md, The official SDKs):
 // ClientError.NetworkError (transport, incl. http.Client.Timeout), ClientError.IOError and
 // ParseJsonError while reading the body (transport), ClientError.HttpStatusCodeError
 // (non-200 without an envelope), ClientError.ParseJsonError (body not JSON), other
@@ -231,7 +231,7 @@ func run(m *message) (answer map[string]interface{}) {
 		return
 	}
 	// The generic response holds the whole body: {"Response": {...}}. A body without
-	// "Response" is a success for the SDK (tencent-api.md 8.2); it is reported as such.
+	// "Response" is a success for the SDK (docs/conformance.md, The official SDKs); it is reported as such.
 	var body map[string]interface{}
 	dec := json.NewDecoder(bytes.NewReader(response.GetBody()))
 	dec.UseNumber()

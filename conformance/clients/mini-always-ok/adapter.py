@@ -2,7 +2,7 @@
 """mini-always-ok: sends the request once, then reports success with an empty
 response, whatever the answer was.
 
-Deliberately broken miniature (conformance.md section 5): every error scenario must
+Deliberately broken miniature (docs/conformance.md, The clients): every error scenario must
 grade FAIL (MUST error_reported / failure_reported / no_false_success), and every
 success scenario FAIL too (MUST fields_exact: the answer's fields are missing).
 """

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mini-bad-sign: signs every request over the wrong host (the endpoint's port + 1).
 
-Deliberately broken miniature (conformance.md section 5). The Host header sent is
+Deliberately broken miniature (docs/conformance.md, The clients). The Host header sent is
 right, but the canonical host in the TC3 canonical request (and the host in the v1
 source string) carries another port, the classic mistake of signing a different host
 than the one requested. The mock accepts the Host header with or without its port,

@@ -2,7 +2,7 @@
 """mini-crash: dies with an uncaught exception in the middle of every run whose
 action is not TextTranslate.
 
-Deliberately broken miniature (conformance.md section 5). For any other action it
+Deliberately broken miniature (docs/conformance.md, The clients). For any other action it
 sends the request, then raises an exception that is not caught anywhere: the process
 exits (status 1, traceback on stderr) without answering, and the harness must grade
 ERROR and restart it. TextTranslate runs are the reference client's.

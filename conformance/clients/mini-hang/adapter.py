@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mini-hang: never answers a run whose action is LanguageDetect.
 
-Deliberately broken miniature (conformance.md section 5). For LanguageDetect it sends
+Deliberately broken miniature (docs/conformance.md, The clients). For LanguageDetect it sends
 the request, then blocks forever without answering: the harness must give up at the
 scenario's time budget, grade ERROR, kill the adapter and restart it for the next
 scenario. Every other run is the reference client's.

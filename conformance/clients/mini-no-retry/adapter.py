@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mini-no-retry: the reference client with retrying switched off.
 
-Deliberately broken miniature (conformance.md section 5). It still claims the "retry"
+Deliberately broken miniature (docs/conformance.md, The clients). It still claims the "retry"
 capability, as a client would that documents retries it does not do, so the grader
 holds it to the retry SHOULDs: a throttled or transient fault that heals after N
 calls is reported as the error instead of healing (LENIENT), never a crash or a

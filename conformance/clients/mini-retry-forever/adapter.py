@@ -2,7 +2,7 @@
 """mini-retry-forever: retries throttled, transient and transport failures without
 bound and without backoff.
 
-Deliberately broken miniature (conformance.md section 5). It ignores
+Deliberately broken miniature (docs/conformance.md, The clients). It ignores
 options.max_attempts and never waits between attempts; to stay finite (and inside the
 harness's time budget) it stops after 20 attempts or once 5 s have passed since the
 first one, whichever comes first. Between attempts it pauses a constant 5 ms (no growth:

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Conformance adapter for the official Tencent Cloud Node.js SDK (tencentcloud-sdk-nodejs-tmt).
 //
-// Protocol (conformance.md section 1): newline-delimited JSON on stdin, one answer per message
+// Protocol (docs/conformance.md, Adapter protocol): newline-delimited JSON on stdin, one answer per message
 // on stdout; logs go to stderr.
 //   {"cmd":"start","protocol":1}  -> {"client":{"name":"node-sdk","version":...,"language":"javascript","capabilities":[...]}}
 //   {"cmd":"run","seq":N,...}     -> {"seq":N,"result":{"ok":true,"response":{...}}}
@@ -63,7 +63,7 @@ const COMMON_VERSION = packageVersion("tencentcloud-sdk-nodejs-common");
 const METHOD_ACTIONS = Object.getOwnPropertyNames(TmtClient.prototype).filter(
   (n) => /^[A-Z]/.test(n) && typeof TmtClient.prototype[n] === "function"
 );
-// Every action of TMT 2018-03-21 (tencent-api.md 6.1); those without a method go through
+// Every action of TMT 2018-03-21 (docs/behaviour.md, Actions); those without a method go through
 // CommonClient.request().
 const TMT_ACTIONS = [
   "TextTranslate",
@@ -101,7 +101,7 @@ const CAPABILITIES = [
   // takes any action name.
   "raw_params",
   "custom_action",
-  // no "retry": the Node SDK never retries (tencent-api.md 8.2).
+  // no "retry": the Node SDK never retries (docs/conformance.md, The official SDKs).
 ];
 
 function clientInfo() {
@@ -117,7 +117,7 @@ function clientInfo() {
   };
 }
 
-// "http://127.0.0.1:40123" -> protocol "http://", endpoint "127.0.0.1:40123" (tencent-api.md 8.1:
+// "http://127.0.0.1:40123" -> protocol "http://", endpoint "127.0.0.1:40123" (docs/conformance.md, The official SDKs:
 // the SDK builds protocol + endpoint + "/", and protocol must include "://").
 function splitEndpoint(endpoint) {
   let text = String(endpoint || "");
@@ -140,7 +140,7 @@ function buildClient(msg, generic) {
   if (opts.sign_method) profile.signMethod = opts.sign_method;
   if (opts.language) {
     // The Client constructor throws on any language but zh-CN/en-US: an option the client cannot
-    // honour is ignored (conformance.md section 1), the server then uses its default.
+    // honour is ignored (docs/conformance.md, Adapter protocol), the server then uses its default.
     if (SUPPORTED_LANGUAGES.includes(opts.language)) profile.language = opts.language;
     else process.stderr.write(`node-sdk adapter: language ${opts.language} not supported by the SDK; not sent\n`);
   }

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """The reference client of the conformance suite: a TMT client that does everything right.
 
-It is the suite's yardstick (conformance.md section 5): every scenario must grade PASS
+It is the suite's yardstick (docs/conformance.md, The clients): every scenario must grade PASS
 against it. Python standard library only; the signing functions are the harness's own
 (conformance/harness/signer.py), so the client cannot drift from the signer the mock
 is tested with.
 
-Protocol (conformance.md section 1): newline-delimited JSON on stdin, one answer per
+Protocol (docs/conformance.md, Adapter protocol): newline-delimited JSON on stdin, one answer per
 message on stdout, logs on stderr. The same loop serves one-shot mode (one `run`
 line, then EOF).
 
@@ -30,7 +30,7 @@ What the client does, per `run`:
   never for any other API error (client errors cannot heal);
 * AuthFailure.SignatureExpire: if the HTTP `Date` header shows a server clock that
   differs from ours by more than a minute, it re-signs once with that clock (a MAY of
-  the spec); otherwise it reports the error (re-signing with the same clock could only
+  docs/conformance.md, Expectations by class); otherwise it reports the error (re-signing with the same clock could only
   resend the same bytes within the same second);
 * classifies failures:
     api      HTTP 200, JSON, Response.Error.Code present: code, message, request_id
@@ -105,7 +105,7 @@ def log(*parts: Any) -> None:
 
 
 def retryable_code(code: str | None) -> bool:
-    """Throttled or transient: the codes the spec says may heal."""
+    """Throttled or transient: the codes docs/conformance.md says may heal."""
     if not code:
         return False
     return (code in THROTTLED_EXACT or code.startswith(THROTTLED_PREFIX)

@@ -19,7 +19,7 @@ tccli chooses its own signing (TC3-HMAC-SHA256 or HmacSHA256 depending on its ve
 always POST), sends no X-TC-Language and never retries: the adapter claims only
 sign:TC3-HMAC-SHA256, method:POST, timeout (whole seconds, rounded up) and token, so
 scenarios that need anything else are SKIP. `--endpoint http://host:port` works through
-a quirk of the Python SDK under tccli (tencent-api.md 8.1: it then sends and signs
+a quirk of the Python SDK under tccli (docs/conformance.md, The official SDKs: it then sends and signs
 `Host: http://host:port`).
 
 Output: on success tccli prints the response as JSON on stdout; on failure it prints
@@ -28,7 +28,7 @@ most versions). Codes are mapped as for the Python SDK (ClientNetworkError -> ne
 timeout, ServerNetworkError -> network, wrapped JSON/Key errors -> parse, API codes -> api).
 An action the installed tccli does not have ("invalid choice") is `skipped`.
 
-Written from the tccli sources described in tencent-api.md; on the machine it was
+Written from the tccli sources (docs/conformance.md, The official SDKs); on the machine it was
 written on tccli is not installed (no PyPI), so only its skip path has been run there.
 """
 from __future__ import annotations
