@@ -18,8 +18,10 @@
 #   make install PREFIX=/usr/local   the server, its fixtures, the suite, the man page
 #   make uninstall PREFIX=/usr/local what install put there (its manifest says)
 #
-# Dependencies are checked (and installed when root) by scripts/deps.sh, so
-# the two commands work on a fresh Debian 12 machine with only git and make.
+# Dependencies are checked (and installed when root) by scripts/deps.sh, per use:
+# build (make run), grade (make conformance), test (make test), so the two
+# commands work on a fresh Debian 12 machine with only git and make
+# (make fresh-check proves it: scripts/fresh-check.sh, root, a few minutes).
 
 # Empty: the binary's own default, or TMTMOCK_LISTEN / TMTMOCK_FIXTURES when set.
 LISTEN   ?=
@@ -48,13 +50,16 @@ LIB_OBJS = $(LIB_SRCS:$(SRC_DIR)/%.c=$(BUILD)/%.o)
 TEST_SRCS = $(wildcard $(TEST_DIR)/*.c)
 TEST_OBJS = $(TEST_SRCS:$(TEST_DIR)/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all build bin run test test-c test-py asan test-asan conformance deps-build deps-test clean \
+.PHONY: all build bin run test test-c test-py asan test-asan conformance deps-build deps-grade deps-test clean \
 	fuzz fuzz-smoke test-fuzz
 
 all: build
 
 deps-build:
 	@scripts/deps.sh build
+
+deps-grade:
+	@scripts/deps.sh grade
 
 deps-test:
 	@scripts/deps.sh test
@@ -81,9 +86,9 @@ test-c: $(BUILD)/unit_tests
 test-py: $(BUILD)/tmtmock
 	TMTMOCK_BIN=$(CURDIR)/$(BUILD)/tmtmock scripts/pytest.sh conformance/tests $(PYTEST_ARGS)
 
-conformance: deps-test
+conformance: deps-grade
 	@$(MAKE) --no-print-directory bin
-	@py=$$(scripts/python.sh) && \
+	@py=$$(scripts/python.sh --grade) && \
 	TMTMOCK_BIN=$(CURDIR)/$(BUILD)/tmtmock PYTHONPATH=conformance \
 		$$py -m suite run --client $(CLIENT) --reports $(REPORTS) $(SUITE_ARGS)
 
@@ -148,6 +153,11 @@ $(FUZZ_BUILD)/%.o: $(SRC_DIR)/%.c
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz.h $(FUZZ_OBJS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(SRC_DIR) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
+
+# ---- the README's commands on a fresh Debian 12 root (root, a few minutes); not part of `make test` ----
+.PHONY: fresh-check
+fresh-check:
+	@scripts/fresh-check.sh
 
 # ---- benchmark (scripts/bench.py; docs/performance.md); not part of `make test` ----
 .PHONY: bench
