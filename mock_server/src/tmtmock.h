@@ -103,6 +103,9 @@ char *jw_dumps(const json_t *);
 
 /* ---- log.c ---- */
 extern int log_verbose;
+/* Where log lines go: stderr, but never blocking the event loop (a pipe
+ * nobody reads drops lines, counted, rather than stall every client). */
+void log_init(void);
 /* The access log: off, or one line per API request on stderr (-v: text;
  * --log-format text|json). */
 enum log_format { LOG_OFF, LOG_TEXT, LOG_JSON };
