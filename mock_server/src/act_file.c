@@ -18,10 +18,12 @@
  * CallbackUrl: when a task ends (success or fail) the GetFileTranslate Data
  * object is POSTed to it as JSON, once, by a libevent client, and only when
  * its host is loopback; any other CallbackUrl is logged and never called,
- * so the mock cannot be made to send requests across the network. A timer
- * moves the tasks on every 200 ms; nothing here blocks the event loop. At
- * most FILE_MAX_CALLBACKS calls are in flight: their descriptors come from
- * the front's reserve.
+ * so the mock cannot be made to send requests across the network. Nor to
+ * itself: a loopback CallbackUrl on a port the mock listens on is refused,
+ * or a remote client could reach /_mock/ from loopback through it
+ * (docs/hardening.md). A timer moves the tasks on every 200 ms; nothing
+ * here blocks the event loop. At most FILE_MAX_CALLBACKS calls are in
+ * flight: their descriptors come from the front's reserve.
  *
  * Tasks are bounded: --file-max-tasks tasks and --file-max-bytes of
  * documents are kept at most; past either FileTranslate answers
@@ -359,22 +361,30 @@ callback_accept(const char *url)
 	struct evhttp_uri *uri;
 	const char *scheme;
 	char *keep = NULL;
+	int port;
 
 	if (url == NULL || *url == '\0')
 		return NULL;
 	if ((uri = evhttp_uri_parse(url)) == NULL) {
 		log_warnx("CallbackUrl %s is not a URL: never called", url);
+		metrics_hard(HC_CALLBACKS_REFUSED, 1);
 		return NULL;
 	}
 	scheme = evhttp_uri_get_scheme(uri);
+	port = evhttp_uri_get_port(uri);
 	if (scheme == NULL || strcasecmp(scheme, "http") != 0)
 		log_warnx("CallbackUrl %s: the mock calls back over plain "
 		    "http only: never called", url);
 	else if (!file_host_loopback(evhttp_uri_get_host(uri)))
 		log_warnx("CallbackUrl %s: the mock calls back loopback hosts "
 		    "only: never called", url);
+	else if (front_own_port(port < 0 ? 80 : port))
+		log_warnx("CallbackUrl %s: a port the mock itself listens on: "
+		    "never called", url);
 	else
 		keep = xstrdup(url);
+	if (keep == NULL)
+		metrics_hard(HC_CALLBACKS_REFUSED, 1);
 	evhttp_uri_free(uri);
 	return keep;
 }

@@ -601,6 +601,9 @@ int front_start_tls(struct event_base *, const char *host, int port);
 /* The --admin-listen listener: /_mock/ only. */
 int front_start_admin(struct event_base *, const char *host, int port);
 void front_stop(void);	/* every listener, and replies still waiting */
+/* Whether the mock listens on port (any of its listeners, any address):
+ * a CallbackUrl there is never called. */
+bool front_own_port(int port);
 /* SIGTERM: close the listeners, finish the answers in flight (the loop then
  * exits). 0 when none is in flight: stop now. */
 int front_drain(void);
