@@ -141,7 +141,9 @@ def test_journal_entry_is_bounded_in_bytes() -> None:
                 assert read_until_close(s, 30).startswith(b"HTTP/1.1 200")
         grown_mib = (rss_kib(m.proc.pid) - before) / 1024
         # Kept whole, 25 entries held ~140 MiB; bounded, each holds some 100 KiB.
-        assert grown_mib < 60, f"RSS grew {grown_mib:.0f} MiB for 25 journal entries"
+        # (ASan's quarantine grows RSS by design: the entry's size decides there.)
+        if b"__asan_init" not in binary().read_bytes():
+            assert grown_mib < 60, f"RSS grew {grown_mib:.0f} MiB for 25 journal entries"
         journal = Admin.of(m).journal()
         last = journal["entries"][-1]
         size = len(json.dumps(last))
