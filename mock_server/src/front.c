@@ -1143,12 +1143,6 @@ front_start_admin(struct event_base *base, const char *host, int port)
 	return front_listen(base, host, port, false, true, &front_admin);
 }
 
-/*
- * SIGTERM: the listeners close (new connections are refused), answers in
- * flight (delayed and dribbled ones too) are finished, each with
- * "Connection: close", then the loop ends. 0: nothing was in flight, the
- * caller may stop now.
- */
 bool
 front_own_port(int port)
 {
@@ -1171,6 +1165,12 @@ grace_over(evutil_socket_t fd, short events, void *arg)
 	event_base_loopexit(front_base, NULL);
 }
 
+/*
+ * SIGTERM: the listeners close (new connections are refused), answers in
+ * flight (delayed and dribbled ones too) are finished, each with
+ * "Connection: close", for --shutdown-grace at most, then the loop ends.
+ * 0: nothing was in flight, the caller may stop now.
+ */
 int
 front_drain(void)
 {

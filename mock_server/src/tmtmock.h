@@ -605,7 +605,7 @@ void front_stop(void);	/* every listener, and replies still waiting */
  * a CallbackUrl there is never called. */
 bool front_own_port(int port);
 /* SIGTERM: close the listeners, finish the answers in flight (the loop then
- * exits). 0 when none is in flight: stop now. */
+ * exits; --shutdown-grace at most). 0 when none is in flight: stop now. */
 int front_drain(void);
 
 /* ---- tls.c: the HTTPS certificate and OpenSSL context ---- */
