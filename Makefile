@@ -13,7 +13,7 @@
 #
 #   make bench   the mock against nginx on this machine (wrk; about 1.5 min):
 #                requests/s, latency, CPU per request, start-up, memory
-#   make stress  the hostile-load attacks of docs/hardening.md (about 2 min), one
+#   make stress  the hostile-load attacks of docs/hardening.md (under a minute), one
 #                line each: held or not, peak RSS, descriptors, other clients' p99;
 #                make stress-short (or STRESS_ARGS=--short) is what `make test` runs
 #

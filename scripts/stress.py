@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """stress.py: the hostile-load attacks of docs/hardening.md against tmtmock, each bounded in time.
 
-    scripts/stress.py            # every attack, full size (about two minutes)
-    scripts/stress.py --short    # every attack, small (under a minute; what `make test` runs)
+    scripts/stress.py            # every attack, full size (under a minute)
+    scripts/stress.py --short    # every attack, small (about 20 s; what `make test` runs)
     scripts/stress.py --only slow-readers,smuggling
     scripts/stress.py --no-rss-check   # a sanitizer build: its quarantine grows RSS by design
 
