@@ -540,7 +540,8 @@ conf_usage(FILE *f)
 	    "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and TENCENTCLOUD_TOKEN), "
 	    "when set,\nadd an active paid account.\n");
 	fprintf(f, "\nexit status: 0 after a clean stop (SIGINT, SIGTERM), "
-	    "2 on bad options or fixtures, 1 when the address cannot be bound.\n");
+	    "2 on bad options or fixtures\n(or beyond loopback without "
+	    "--admin-token or --admin-open), 1 when the address cannot be bound.\n");
 }
 
 static const struct opt *
