@@ -12,7 +12,10 @@
 # give it a token (-e TMTMOCK_ADMIN_TOKEN=secret, then send
 # "Authorization: Bearer secret"), or its own port
 # (-e TMTMOCK_ADMIN_LISTEN=0.0.0.0:9001 -p 9001:9001). Without either, only
-# the health check (run inside the container) reaches it.
+# the health check (run inside the container) reaches it. tmtmock refuses to
+# listen beyond loopback without a token unless told it is meant
+# (docs/hardening.md): the image says so with TMTMOCK_ADMIN_OPEN=1, which
+# keeps the behaviour above; with a token set the token decides.
 #
 # The build stage's steps are scripts/container-build.sh, which the test suite
 # also runs (conformance/tests/test_container.py) where no engine is available.
@@ -35,7 +38,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 COPY --from=build /stage/usr/local/bin/tmtmock /usr/local/bin/tmtmock
 COPY --from=build /stage/usr/local/share/tmtmock/fixtures /usr/local/share/tmtmock/fixtures
 USER tmtmock
-ENV TMTMOCK_LISTEN=0.0.0.0:9000
+ENV TMTMOCK_LISTEN=0.0.0.0:9000 TMTMOCK_ADMIN_OPEN=1
 EXPOSE 9000
 # Inside the container the peer is loopback; with a token set, it is sent.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

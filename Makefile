@@ -14,6 +14,9 @@
 #
 #   make bench   the mock against nginx on this machine (wrk; about 1.5 min):
 #                requests/s, latency, CPU per request, start-up, memory
+#   make stress  the hostile-load attacks of docs/hardening.md (under a minute), one
+#                line each: held or not, peak RSS, descriptors, other clients' p99;
+#                make stress-short (or STRESS_ARGS=--short) is what `make test` runs
 #
 #   make install PREFIX=/usr/local   the server, its fixtures, the suite, the man page
 #   make uninstall PREFIX=/usr/local what install put there (its manifest says)
@@ -30,6 +33,7 @@ PYTEST_ARGS ?=
 CLIENT   ?= reference
 REPORTS  ?= reports
 SUITE_ARGS ?=
+STRESS_ARGS ?=
 
 CC      ?= cc
 PKGS     = libevent libevent_openssl jansson libcrypto libssl
@@ -51,7 +55,7 @@ TEST_SRCS = $(wildcard $(TEST_DIR)/*.c)
 TEST_OBJS = $(TEST_SRCS:$(TEST_DIR)/%.c=$(BUILD)/tests/%.o)
 
 .PHONY: all build bin run test test-c test-py asan test-asan conformance deps-build deps-grade deps-test clean \
-	fuzz fuzz-smoke test-fuzz
+	fuzz fuzz-smoke test-fuzz stress stress-short
 
 all: build
 
@@ -91,6 +95,13 @@ conformance: deps-grade
 	@py=$$(scripts/python.sh --grade) && \
 	TMTMOCK_BIN=$(CURDIR)/$(BUILD)/tmtmock PYTHONPATH=conformance \
 		$$py -m suite run --client $(CLIENT) --reports $(REPORTS) $(SUITE_ARGS)
+
+# Exit status 0 when every attack held (scripts/stress.py --help).
+stress: $(BUILD)/tmtmock
+	@py=$$(scripts/python.sh) && $$py scripts/stress.py --binary $(CURDIR)/$(BUILD)/tmtmock $(STRESS_ARGS)
+
+stress-short:
+	@$(MAKE) --no-print-directory stress STRESS_ARGS="--short $(STRESS_ARGS)"
 
 asan: deps-build
 	@$(MAKE) --no-print-directory BUILD=mock_server/build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" bin

@@ -652,7 +652,9 @@ def test_admin_loopback_only_on_api_listener() -> None:
     addr = non_loopback_address()
     if addr is None:
         pytest.skip("this host has no non-loopback address to connect from")
-    m = start("--listen", "0.0.0.0:0")
+    # Beyond loopback without a token is refused unless --admin-open says so
+    # (test_hostile.py); with it, the peer's address is the guard.
+    m = start("--listen", "0.0.0.0:0", "--admin-open")
     try:
         far = Admin(addr, m.port)
         assert_4xx(far.get("health"), 403, "loopback")

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -167,6 +168,8 @@ def test_dockerfile_shape() -> None:
     assert kws.get("USER") not in (None, "root", "0"), "the runtime runs as a non-root user"
     assert kws.get("EXPOSE") == "9000"
     assert "TMTMOCK_LISTEN=0.0.0.0:9000" in kws.get("ENV", "")
+    # Beyond loopback without a token needs --admin-open (test_hostile.py).
+    assert "TMTMOCK_ADMIN_OPEN=1" in kws.get("ENV", "")
     assert "/_mock/health" in kws.get("HEALTHCHECK", "")
     assert kws.get("ENTRYPOINT") == '["tmtmock"]'
 
@@ -193,6 +196,22 @@ def test_built_binary_serves_with_its_fixtures(built: Built, tmp_path: Path) -> 
     env = clean_env({"TMTMOCK_LISTEN": f"127.0.0.1:{free_port()}"})
     with launch([], exe=exe, env=env, cwd=tmp_path) as m:
         assert_translated(call(m, build(m, "tc3-post")), "hello")
+
+
+def test_image_env_starts_beyond_loopback(built: Built, tmp_path: Path) -> None:
+    """The runtime stage's ENV as the image sets it (on a free port): 0.0.0.0 with
+    TMTMOCK_ADMIN_OPEN starts and serves; without it the binary refuses to start."""
+    env_line = runtime_instruction(built, "ENV")[0]
+    image_env = dict(kv.split("=", 1) for kv in env_line.split())
+    port = free_port()
+    image_env["TMTMOCK_LISTEN"] = image_env["TMTMOCK_LISTEN"].rsplit(":", 1)[0] + f":{port}"
+    exe = built.runtime / "usr/local/bin/tmtmock"
+    with launch([], exe=exe, env=clean_env(image_env), cwd=tmp_path) as m:
+        assert_translated(call(SimpleNamespace(host="127.0.0.1", port=m.port), build(
+            SimpleNamespace(host="127.0.0.1", port=m.port), "tc3-post")), "hello")
+    del image_env["TMTMOCK_ADMIN_OPEN"]
+    r = subprocess.run([str(exe)], env=clean_env(image_env), capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "--admin-open" in r.stderr, r
 
 
 @pytest.mark.parametrize("token", [None, "s3cret"])

@@ -18,8 +18,16 @@
  * CallbackUrl: when a task ends (success or fail) the GetFileTranslate Data
  * object is POSTed to it as JSON, once, by a libevent client, and only when
  * its host is loopback; any other CallbackUrl is logged and never called,
- * so the mock cannot be made to send requests across the network. A timer
- * moves the tasks on every 200 ms; nothing here blocks the event loop.
+ * so the mock cannot be made to send requests across the network. Nor to
+ * itself: a loopback CallbackUrl on a port the mock listens on is refused,
+ * or a remote client could reach /_mock/ from loopback through it
+ * (docs/hardening.md). A timer moves the tasks on every 200 ms; nothing
+ * here blocks the event loop. At most FILE_MAX_CALLBACKS calls are in
+ * flight: their descriptors come from the front's reserve.
+ *
+ * Tasks are bounded: --file-max-tasks tasks and --file-max-bytes of
+ * documents are kept at most; past either FileTranslate answers
+ * FailedOperation.TooManyWaitProcess until tasks expire or a reset.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -47,6 +55,8 @@
 #define TASK_BUCKETS 256
 #define TICK_MS 200
 #define CALLBACK_TIMEOUT_S 10
+/* Callback connections open at once; more wait for the next tick. */
+#define FILE_MAX_CALLBACKS 16
 
 struct task {
 	char		 t_id[17];
@@ -81,6 +91,8 @@ static long long last_expiry_ms;
 static struct event_base *file_base;
 static struct event *file_timer;
 static struct callback *callbacks;
+static size_t ncallbacks;		/* in the list above */
+static long long ntasks, task_bytes;	/* within --file-max-tasks, -bytes */
 
 enum task_status
 file_task_status(long long elapsed_ms, bool fails, int *progress)
@@ -146,9 +158,25 @@ hash(const char *s)
 	return h % TASK_BUCKETS;
 }
 
+/* What a task holds, for --file-max-bytes. */
+static long long
+task_size(const struct task *t)
+{
+	return (long long)(sizeof *t + t->t_result_len +
+	    (t->t_callback != NULL ? strlen(t->t_callback) : 0));
+}
+
+long long
+file_task_bytes(void)
+{
+	return task_bytes;
+}
+
 static void
 task_free(struct task *t)
 {
+	ntasks--;
+	task_bytes -= task_size(t);
 	if (t->t_callback != NULL && !t->t_called)
 		pending_callbacks--;
 	free(t->t_owner);
@@ -246,6 +274,7 @@ callback_reap(void)
 		if (cb->cb_done) {
 			*cp = cb->cb_next;
 			callback_free(cb);
+			ncallbacks--;
 		} else
 			cp = &cb->cb_next;
 	}
@@ -310,6 +339,7 @@ callback_post(const struct task *t, long long now_ms)
 	log_debug("task %s: calling back %s", t->t_id, t->t_callback);
 	cb->cb_next = callbacks;
 	callbacks = cb;
+	ncallbacks++;
 	cb = NULL;
 out:
 	if (cb != NULL || uri == NULL)
@@ -331,22 +361,30 @@ callback_accept(const char *url)
 	struct evhttp_uri *uri;
 	const char *scheme;
 	char *keep = NULL;
+	int port;
 
 	if (url == NULL || *url == '\0')
 		return NULL;
 	if ((uri = evhttp_uri_parse(url)) == NULL) {
 		log_warnx("CallbackUrl %s is not a URL: never called", url);
+		metrics_hard(HC_CALLBACKS_REFUSED, 1);
 		return NULL;
 	}
 	scheme = evhttp_uri_get_scheme(uri);
+	port = evhttp_uri_get_port(uri);
 	if (scheme == NULL || strcasecmp(scheme, "http") != 0)
 		log_warnx("CallbackUrl %s: the mock calls back over plain "
 		    "http only: never called", url);
 	else if (!file_host_loopback(evhttp_uri_get_host(uri)))
 		log_warnx("CallbackUrl %s: the mock calls back loopback hosts "
 		    "only: never called", url);
+	else if (front_own_port(port < 0 ? 80 : port))
+		log_warnx("CallbackUrl %s: a port the mock itself listens on: "
+		    "never called", url);
 	else
 		keep = xstrdup(url);
+	if (keep == NULL)
+		metrics_hard(HC_CALLBACKS_REFUSED, 1);
 	evhttp_uri_free(uri);
 	return keep;
 }
@@ -377,6 +415,7 @@ file_tick(evutil_socket_t fd, short events, void *arg)
 				continue;
 			}
 			if (t->t_callback != NULL && !t->t_called &&
+			    ncallbacks < FILE_MAX_CALLBACKS &&
 			    file_task_status(now_ms - t->t_created_ms,
 			    t->t_fails, &progress) >= TS_SUCCESS) {
 				t->t_called = true;
@@ -421,6 +460,8 @@ file_clear(void)
 			task_free(t);
 		}
 	pending_callbacks = 0;
+	ncallbacks = 0;
+	ntasks = task_bytes = 0;
 	last_expiry_ms = 0;
 	file_base = NULL;
 }
@@ -461,6 +502,47 @@ task_translate(struct task *t, struct act_ctx *c, unsigned char *doc,
 	t->t_result = (unsigned char *)out;
 	t->t_result_len = strlen(out);
 	free(doc);
+}
+
+/* Forgets the expired tasks now. */
+static void
+task_expire_all(long long now_ms)
+{
+	struct task **tp, *t;
+	size_t i;
+
+	for (i = 0; i < TASK_BUCKETS; i++)
+		for (tp = &buckets[i]; (t = *tp) != NULL;) {
+			if (task_expired(t, now_ms)) {
+				*tp = t->t_next;
+				task_free(t);
+			} else
+				tp = &t->t_next;
+		}
+	last_expiry_ms = now_ms;
+}
+
+/* Within --file-max-tasks and --file-max-bytes (0: no bound, as before
+ * conf_parse sets them)? */
+static bool
+task_fits(long long need)
+{
+	return (conf.c_file_max_tasks <= 0 || ntasks < conf.c_file_max_tasks) &&
+	    (conf.c_file_max_bytes <= 0 ||
+	    task_bytes + need <= conf.c_file_max_bytes);
+}
+
+/* Whether one more task of a document of about doc bytes may be kept,
+ * once the expired are gone. */
+static bool
+task_room(long long doc, long long now_ms)
+{
+	long long need = (long long)sizeof(struct task) + doc;
+
+	if (task_fits(need))
+		return true;
+	task_expire_all(now_ms);
+	return task_fits(need);
 }
 
 /* Check 19 of FileTranslate. true: *from_url says where the document is. */
@@ -509,6 +591,11 @@ act_file_translate(struct act_ctx *c, struct act_result *res)
 
 	if (!file_rules(c, &from_url, res) || !act_gate(c, Q_FILE, 0, res))
 		return;
+	if (!task_room(from_url ? 0 : base64_decoded_len(data, strlen(data)),
+	    now_ms)) {
+		act_fail_cat(c, res, "FailedOperation.TooManyWaitProcess", NULL);
+		return;
+	}
 	t = xcalloc(1, sizeof *t);
 	do {
 		snprintf(t->t_id, sizeof t->t_id, "%016llx",
@@ -528,6 +615,8 @@ act_file_translate(struct act_ctx *c, struct act_result *res)
 	b = hash(t->t_id);
 	t->t_next = buckets[b];
 	buckets[b] = t;
+	ntasks++;
+	task_bytes += task_size(t);
 
 	resp = json_object();
 	json_object_set_new(resp, "Data", json_pack("{s:s}", "TaskId", t->t_id));

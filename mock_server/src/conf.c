@@ -313,6 +313,16 @@ set_admin_token(const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
+/* Serving /_mock/ beyond loopback without a token is a choice, not an
+ * accident (docs/hardening.md, "The admin guard"). */
+static int
+set_admin_open(const char *arg, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	conf.c_admin_open = flag_on(arg);
+	return 0;
+}
+
 static int
 set_log_format(const char *arg, char *err, size_t errlen)
 {
@@ -397,6 +407,42 @@ set_max_uri_size(const char *arg, char *err, size_t errlen)
 	    64LL * 1024 * 1024, arg, &conf.c_max_uri_size, err, errlen);
 }
 
+static int
+set_write_timeout(const char *arg, char *err, size_t errlen)
+{
+	return set_range("write-timeout", "a number of seconds (0: none)", 0,
+	    86400, arg, &conf.c_write_timeout, err, errlen);
+}
+
+static int
+set_shutdown_grace(const char *arg, char *err, size_t errlen)
+{
+	return set_range("shutdown-grace", "a number of seconds", 0, 86400,
+	    arg, &conf.c_shutdown_grace, err, errlen);
+}
+
+static int
+set_journal_max_bytes(const char *arg, char *err, size_t errlen)
+{
+	return set_range("journal-max-bytes", "a number of bytes", 65536,
+	    64LL * 1024 * 1024 * 1024, arg, &conf.c_journal_max_bytes, err,
+	    errlen);
+}
+
+static int
+set_file_max_tasks(const char *arg, char *err, size_t errlen)
+{
+	return set_range("file-max-tasks", "a number of tasks", 1, 10000000,
+	    arg, &conf.c_file_max_tasks, err, errlen);
+}
+
+static int
+set_file_max_bytes(const char *arg, char *err, size_t errlen)
+{
+	return set_range("file-max-bytes", "a number of bytes", 65536,
+	    64LL * 1024 * 1024 * 1024, arg, &conf.c_file_max_bytes, err, errlen);
+}
+
 /* --help and --version answer and exit 0; conf_parse handles them. */
 static const struct opt opts[] = {
 	{ "listen", 0, "ADDR:PORT", set_listen,
@@ -432,16 +478,28 @@ static const struct opt opts[] = {
 	  "also append every journal entry to FILE as JSON lines" },
 	{ "journal-size", 0, "N", set_journal_size,
 	  "keep the last N requests in the journal (default 10000)" },
+	{ "journal-max-bytes", 0, "BYTES", set_journal_max_bytes,
+	  "keep the journal within BYTES, oldest entries out first (default 67108864)" },
 	{ "admin-listen", 0, "ADDR:PORT", set_admin_listen,
 	  "also serve /_mock/ on this address" },
 	{ "admin-token", 0, "TOKEN", set_admin_token,
 	  "require Authorization: Bearer TOKEN on /_mock/" },
+	{ "admin-open", 0, NULL, set_admin_open,
+	  "allow listening beyond loopback without --admin-token (the admin API then answers loopback peers only)" },
 	{ "max-connections", 0, "N", set_max_connections,
 	  "open connections at most; more are closed at once (default 16384)" },
 	{ "idle-timeout", 0, "S", set_idle_timeout,
 	  "close a connection idle for S seconds between requests (default 60; 0: never)" },
 	{ "read-timeout", 0, "S", set_read_timeout,
 	  "close a connection whose request is not whole S seconds after its first byte (default 30; 0: never)" },
+	{ "write-timeout", 0, "S", set_write_timeout,
+	  "close a connection whose answer is not read S seconds after it was ready (default 30; 0: never)" },
+	{ "shutdown-grace", 0, "S", set_shutdown_grace,
+	  "after SIGTERM, give answers in flight S seconds, then close (default 10)" },
+	{ "file-max-tasks", 0, "N", set_file_max_tasks,
+	  "FileTranslate tasks kept at most; more: LimitExceeded (default 1000)" },
+	{ "file-max-bytes", 0, "BYTES", set_file_max_bytes,
+	  "FileTranslate documents kept at most, in bytes; more: LimitExceeded (default 268435456)" },
 	{ "max-header-size", 0, "BYTES", set_max_header_size,
 	  "request line and headers at most (default 262144); larger: HTTP 400, then closed" },
 	{ "max-body-size", 0, "BYTES", set_max_body_size,
@@ -482,7 +540,8 @@ conf_usage(FILE *f)
 	    "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and TENCENTCLOUD_TOKEN), "
 	    "when set,\nadd an active paid account.\n");
 	fprintf(f, "\nexit status: 0 after a clean stop (SIGINT, SIGTERM), "
-	    "2 on bad options or fixtures, 1 when the address cannot be bound.\n");
+	    "2 on bad options or fixtures\n(or beyond loopback without "
+	    "--admin-token or --admin-open), 1 when the address cannot be bound.\n");
 }
 
 static const struct opt *
@@ -734,6 +793,11 @@ conf_parse(int argc, char **argv)
 	conf.c_max_connections = 16384;
 	conf.c_idle_timeout = 60;
 	conf.c_read_timeout = 30;
+	conf.c_write_timeout = 30;
+	conf.c_shutdown_grace = 10;
+	conf.c_journal_max_bytes = 64LL * 1024 * 1024;
+	conf.c_file_max_tasks = 1000;
+	conf.c_file_max_bytes = 256LL * 1024 * 1024;
 	conf.c_max_header_size = 256 * 1024;
 	conf.c_max_body_size = TM_MAX_WIRE_BODY;
 	conf.c_max_uri_size = TM_MAX_GET_URI;

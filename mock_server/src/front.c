@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include "tmtmock.h"
 
@@ -30,6 +32,9 @@
 #define FRONT_FD_RESERVE 64
 /* listen(2) backlog; the kernel caps it at net.core.somaxconn. */
 #define FRONT_BACKLOG 4096
+/* When accept() finds no descriptor, the listener rests this long rather
+ * than spin on the connection the kernel still holds for it. */
+#define ACCEPT_PAUSE_MS 250
 
 static struct evhttp *front_http, *front_https, *front_admin;
 
@@ -155,6 +160,7 @@ struct conn {
 	long long		 c_reading_ms;	/* a request's first byte; 0: none */
 	long long		 c_fire_ms;	/* when c_timer fires */
 	bool			 c_timer_waits;	/* it fired while an answer was out */
+	long long		 c_write_ms;	/* an answer handed over; 0: none */
 	struct conn		*c_next;
 };
 
@@ -191,8 +197,13 @@ static struct event_base *front_base;
 static struct {
 	struct evhttp			*l_http;
 	struct evhttp_bound_socket	*l_bs;
+	struct evconnlistener		*l_lev;		/* evhttp's, inside l_bs */
+	struct event			*l_pause;	/* accept() rests */
 } listeners[3 * LISTEN_MAX_ADDRS];
 static size_t nlisteners;
+static int own_ports[3];		/* every port listened on, for CallbackUrls */
+static size_t nown_ports;
+static struct event *grace_timer;	/* SIGTERM's --shutdown-grace */
 static long long front_max_conns;	/* --max-connections, within RLIMIT_NOFILE */
 static long long front_nconns;		/* open connections, counted */
 static long long front_inflight;	/* requests whose answer is not sent */
@@ -306,6 +317,19 @@ conn_timer(evutil_socket_t fd, short events, void *arg)
 		return;
 	if (c->c_busy > 0) {
 		c->c_timer_waits = true;	/* reply_sent arms it again */
+		if (c->c_write_ms == 0 || conf.c_write_timeout <= 0)
+			return;
+		/* An answer handed over and not read: --write-timeout. */
+		due = c->c_write_ms + conf.c_write_timeout * 1000;
+		if (due > now) {
+			conn_arm(c, due - now);
+			return;
+		}
+		log_debug("closing connection %llu: write timeout (its answer "
+		    "was not read in %llds)", (unsigned long long)c->c_id,
+		    conf.c_write_timeout);
+		metrics_hard(HC_WRITE_TIMEOUTS, 1);
+		evhttp_connection_free(c->c_evcon);
 		return;
 	}
 	if (c->c_reading_ms != 0 && conf.c_read_timeout > 0)
@@ -322,7 +346,26 @@ conn_timer(evutil_socket_t fd, short events, void *arg)
 	}
 	period = (conf.c_idle_timeout > conf.c_read_timeout ?
 	    conf.c_idle_timeout : conf.c_read_timeout) * 1000;
-	conn_arm(c, due != 0 ? due - now : period);
+	/* With only --write-timeout, the answer's hand-over arms it. */
+	if (due != 0 || period > 0)
+		conn_arm(c, due != 0 ? due - now : period);
+}
+
+/*
+ * An answer was handed to evhttp: unless it is on the wire already
+ * (reply_sent cleared c_write_ms), its --write-timeout starts. A client
+ * that never reads would otherwise hold the answer's memory and its
+ * descriptor for as long as it liked.
+ */
+static void
+conn_writing(struct conn *c)
+{
+	if (c == NULL || c->c_gone || c->c_write_ms == 0 ||
+	    conf.c_write_timeout <= 0 || c->c_timer == NULL)
+		return;
+	if (!event_pending(c->c_timer, EV_TIMEOUT, NULL) ||
+	    c->c_fire_ms > c->c_write_ms + conf.c_write_timeout * 1000)
+		conn_arm(c, conf.c_write_timeout * 1000);
 }
 
 /* Bytes came in: the first of a request starts its read deadline. */
@@ -351,6 +394,8 @@ reply_sent(struct evhttp_request *er, void *arg)
 		c->c_busy--;
 		front_inflight--;
 	}
+	if (c->c_busy == 0)
+		c->c_write_ms = 0;
 	c->c_last_ms = now_ms();
 	if (c->c_busy == 0 && c->c_timer_waits && c->c_timer != NULL) {
 		c->c_timer_waits = false;
@@ -445,15 +490,20 @@ conn_accepted(evutil_socket_t fd, short events, void *arg)
 		log_debug("closing connection %llu: --max-connections %lld reached",
 		    (unsigned long long)c->c_id, front_max_conns);
 		evhttp_connection_free(c->c_evcon);	/* closecb unlinks it */
-	} else if (!c->c_gone && (conf.c_idle_timeout > 0 || conf.c_read_timeout > 0)) {
+	} else if (!c->c_gone && (conf.c_idle_timeout > 0 ||
+	    conf.c_read_timeout > 0 || conf.c_write_timeout > 0)) {
 		c->c_timer = evtimer_new(front_base, conn_timer, c);
 		c->c_in_cb = evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c);
 		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0 &&
 		    c->c_reading_ms == 0 && c->c_busy == 0)
 			c->c_reading_ms = now_ms();
-		conn_arm(c, c->c_reading_ms != 0 && conf.c_read_timeout > 0 ?
-		    conf.c_read_timeout * 1000 : conf.c_idle_timeout > 0 ?
-		    conf.c_idle_timeout * 1000 : conf.c_read_timeout * 1000);
+		if (c->c_write_ms != 0)
+			conn_writing(c);
+		else if (conf.c_idle_timeout > 0 || conf.c_read_timeout > 0)
+			conn_arm(c, c->c_reading_ms != 0 &&
+			    conf.c_read_timeout > 0 ? conf.c_read_timeout * 1000 :
+			    conf.c_idle_timeout > 0 ? conf.c_idle_timeout * 1000 :
+			    conf.c_read_timeout * 1000);
 	}
 	conn_release(c);
 	bufferevent_decref(bev);
@@ -584,6 +634,17 @@ record(struct pending *p)
 	log_access(&p->p_req, &p->p_out, lat);
 }
 
+/* After SIGTERM every answer ends its connection, those in flight then too
+ * (docs/hardening.md). */
+static void
+close_if_draining(struct evhttp_request *er)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(er);
+
+	if (front_draining && evhttp_find_header(h, "Connection") == NULL)
+		evhttp_add_header(h, "Connection", "close");
+}
+
 static void
 add_headers(struct evhttp_request *er, const struct outcome *o, bool length)
 {
@@ -596,10 +657,48 @@ add_headers(struct evhttp_request *er, const struct outcome *o, bool length)
 	evhttp_add_header(h, "Date", clock_http_date(date));
 	if (o->o_http_status == 414)
 		evhttp_add_header(h, "Connection", "close");
+	close_if_draining(er);
 	if (length) {
 		snprintf(n, sizeof n, "%zu", o->o_body_len);
 		evhttp_add_header(h, "Content-Length", n);
 	}
+}
+
+/*
+ * Sends a whole answer. A HEAD request gets the headers alone, with the
+ * Content-Length its GET would have had: evhttp would send the body and
+ * leave the length out, and a kept-alive client would read that body as
+ * the start of its next answer.
+ */
+static void
+send_answer(struct evhttp_request *er, int status, const char *body,
+    size_t len)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(er);
+	struct evbuffer *b = evbuffer_new();
+	char n[32];
+
+	close_if_draining(er);
+	if (evhttp_request_get_command(er) == EVHTTP_REQ_HEAD) {
+		snprintf(n, sizeof n, "%zu", len);
+		evhttp_remove_header(h, "Content-Length");
+		evhttp_add_header(h, "Content-Length", n);
+	} else
+		evbuffer_add(b, body, len);
+	evhttp_send_reply(er, status, NULL, b);
+	evbuffer_free(b);
+}
+
+/* A plain-text answer of the front itself (not Tencent's envelope). */
+static void
+send_text(struct evhttp_request *er, int status, const char *text, bool close)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(er);
+
+	evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
+	if (close)
+		evhttp_add_header(h, "Connection", "close");
+	send_answer(er, status, text, strlen(text));
 }
 
 static void
@@ -690,6 +789,10 @@ deliver(struct pending *p)
 		pending_free(p);
 		return;
 	}
+	/* HEAD has no body to cut or dribble: it gets the headers. */
+	if (evhttp_request_get_command(p->p_er) == EVHTTP_REQ_HEAD &&
+	    (o->o_inj.i_fault == FK_TRUNCATE || o->o_inj.i_fault == FK_SLOW_BODY))
+		o->o_inj.i_fault = FK_NONE;
 	/* A plain answer is recorded once it is on the wire (below). */
 	if (o->o_inj.i_fault == FK_RESET || o->o_inj.i_fault == FK_CLOSE ||
 	    o->o_inj.i_fault == FK_TRUNCATE || o->o_inj.i_fault == FK_SLOW_BODY)
@@ -733,12 +836,12 @@ deliver(struct pending *p)
 		return;		/* p now belongs to the dribble */
 	default:
 		add_headers(p->p_er, o, false);
-		b = evbuffer_new();
-		evbuffer_add(b, o->o_body, o->o_body_len);
-		evhttp_send_reply(p->p_er, o->o_http_status, NULL, b);
-		evbuffer_free(b);
+		if (p->p_conn != NULL)
+			p->p_conn->c_write_ms = now_ms();
+		send_answer(p->p_er, o->o_http_status, o->o_body, o->o_body_len);
 		/* p_er may be freed from here on: it is not touched again. */
 		write_now(evhttp_connection_get_bufferevent(evcon));
+		conn_writing(p->p_conn);
 		/* The journal, metrics and log: after the answer, off the
 		 * client's clock (nothing else runs meanwhile). */
 		record(p);
@@ -766,15 +869,42 @@ static void
 admin_reply(struct evhttp_request *er, struct req *r, bool dedicated)
 {
 	struct outcome o;
-	struct evbuffer *b = evbuffer_new();
 
 	admin_handle(r, dedicated, &o);
 	evhttp_add_header(evhttp_request_get_output_headers(er), "Content-Type",
 	    o.o_content_type);
-	evbuffer_add(b, o.o_body, o.o_body_len);
-	evhttp_send_reply(er, o.o_http_status, NULL, b);
-	evbuffer_free(b);
+	send_answer(er, o.o_http_status, o.o_body, o.o_body_len);
 	outcome_free(&o);
+}
+
+/*
+ * Whether the request's length is told two ways: Content-Length headers
+ * that differ, or one beside Transfer-Encoding. evhttp takes the first
+ * Content-Length and would read what follows it as the next request (the
+ * shape of request smuggling); such a request is refused, and its
+ * connection closed with whatever it still holds.
+ */
+static const char *
+framing_problem(struct evhttp_request *er)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(er);
+	struct evkeyval *kv;
+	const char *cl = NULL;
+	bool te = false;
+
+	for (kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if (strcasecmp(kv->key, "Transfer-Encoding") == 0)
+			te = true;
+		else if (strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		else if (cl == NULL)
+			cl = kv->value;
+		else if (strcmp(cl, kv->value) != 0)
+			return "Content-Length headers that differ";
+	}
+	if (cl != NULL && te)
+		return "Content-Length with Transfer-Encoding";
+	return NULL;
 }
 
 static void
@@ -784,6 +914,8 @@ front_request(struct evhttp_request *er, void *arg)
 	struct timeval tv;
 	struct conn *c;
 	bool admin_only = arg != NULL;
+	const char *why;
+	char *text;
 
 	/* A whole request: its read deadline ends, its answer is in flight
 	 * until evhttp has written it (reply_sent). */
@@ -797,19 +929,28 @@ front_request(struct evhttp_request *er, void *arg)
 		front_inflight++;
 		evhttp_request_set_on_complete_cb(er, reply_sent, c);
 	}
-	/* After SIGTERM every answer ends its connection. */
-	if (front_draining)
-		evhttp_add_header(evhttp_request_get_output_headers(er),
-		    "Connection", "close");
+	if ((why = framing_problem(er)) != NULL) {
+		log_debug("connection %llu: refused a request with %s",
+		    c != NULL ? (unsigned long long)c->c_id : 0ULL, why);
+		metrics_hard(HC_BAD_FRAMING, 1);
+		text = xasprintf("400 Bad Request: %s\n", why);
+		send_text(er, 400, text, true);
+		free(text);
+		return;
+	}
 	p = xcalloc(1, sizeof *p);
 	p->p_t0_us = now_us();
 	p->p_er = er;
 	req_from_evhttp(er, &p->p_req);
 	if (strncmp(p->p_req.r_path, "/_mock/", 7) == 0 || admin_only) {
+		if (c != NULL)
+			c->c_write_ms = now_ms();
 		if (strncmp(p->p_req.r_path, "/_mock/", 7) == 0)
 			admin_reply(er, &p->p_req, admin_only);
 		else
-			evhttp_send_error(er, 404, "only /_mock/ is served here");
+			send_text(er, 404, "404 Not Found: only /_mock/ is "
+			    "served here\n", false);
+		conn_writing(c);
 		req_free(&p->p_req);
 		free(p);
 		return;
@@ -867,6 +1008,42 @@ fd_budget(long long want)
 	return want;
 }
 
+static void
+accept_resume(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd, (void)events;
+	evconnlistener_enable(arg);
+}
+
+/*
+ * accept() failed. Out of descriptors (EMFILE, ENFILE) or memory, the
+ * connection stays queued and the listener would be called again at once,
+ * for ever, at full CPU, with a warning each time: it rests ACCEPT_PAUSE_MS
+ * instead (connections wait in the backlog), and the warning is said once
+ * (log.c thins repeats). Other errors are libevent's to retry.
+ */
+static void
+accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct timeval tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+	int e = EVUTIL_SOCKET_ERROR();
+	size_t i;
+
+	(void)arg;	/* evhttp's */
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM)
+		return;
+	for (i = 0; i < nlisteners && listeners[i].l_lev != lev; i++)
+		;
+	if (i == nlisteners)
+		return;
+	evconnlistener_disable(lev);
+	event_add(listeners[i].l_pause, &tv);
+	metrics_hard(HC_ACCEPT_PAUSES, 1);
+	log_warnx("cannot accept a connection: %s; new connections wait "
+	    "(--max-connections %lld, %lld open)", strerror(e), front_max_conns,
+	    front_nconns);
+}
+
 /* One listener, plain (tls false) or HTTPS: the same settings and handler,
  * on every address of host (listen.c). */
 static int
@@ -917,10 +1094,21 @@ front_listen(struct event_base *base, const char *host, int port, bool tls,
 			return -1;
 		}
 		if (nlisteners < sizeof listeners / sizeof listeners[0]) {
+			struct evconnlistener *lev = evhttp_bound_socket_get_listener(bs);
+
 			listeners[nlisteners].l_http = http;
 			listeners[nlisteners].l_bs = bs;
+			listeners[nlisteners].l_lev = lev;
+			listeners[nlisteners].l_pause = evtimer_new(base,
+			    accept_resume, lev);
+			evconnlistener_set_error_cb(lev, accept_error);
 			nlisteners++;
 		}
+		/* One port for all of a name's addresses: counted once. */
+		if (i == 0 && nown_ports < sizeof own_ports / sizeof own_ports[0])
+			own_ports[nown_ports++] = ntohs(bound[0].ss_family == AF_INET6 ?
+			    ((struct sockaddr_in6 *)&bound[0])->sin6_port :
+			    ((struct sockaddr_in *)&bound[0])->sin_port);
 		listen_format(&bound[i], scheme, url, sizeof url);
 		printf("listening on %s%s\n", url, admin ? " (admin)" : "");
 	}
@@ -952,25 +1140,56 @@ front_start_admin(struct event_base *base, const char *host, int port,
 	    errlen);
 }
 
+bool
+front_own_port(int port)
+{
+	size_t i;
+
+	for (i = 0; i < nown_ports; i++)
+		if (own_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* --shutdown-grace is over: what is still in flight is cut off. */
+static void
+grace_over(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd, (void)events, (void)arg;
+	log_warnx("stopping: %lld answer%s still in flight after "
+	    "--shutdown-grace %llds: closing", front_inflight,
+	    front_inflight == 1 ? "" : "s", conf.c_shutdown_grace);
+	event_base_loopexit(front_base, NULL);
+}
+
 /*
  * SIGTERM: the listeners close (new connections are refused), answers in
  * flight (delayed and dribbled ones too) are finished, each with
- * "Connection: close", then the loop ends. 0: nothing was in flight, the
- * caller may stop now.
+ * "Connection: close", for --shutdown-grace at most, then the loop ends.
+ * 0: nothing was in flight, the caller may stop now.
  */
 int
 front_drain(void)
 {
+	struct timeval tv = { 0, 0 };
 	size_t i;
 
-	for (i = 0; i < nlisteners; i++)
+	for (i = 0; i < nlisteners; i++) {
+		event_free(listeners[i].l_pause);
 		evhttp_del_accept_socket(listeners[i].l_http, listeners[i].l_bs);
+	}
 	nlisteners = 0;
 	front_draining = true;
 	if (front_inflight <= 0)
 		return 0;
-	log_info("stopping: finishing %lld answer%s in flight", front_inflight,
-	    front_inflight == 1 ? "" : "s");
+	log_info("stopping: finishing %lld answer%s in flight (at most %llds)",
+	    front_inflight, front_inflight == 1 ? "" : "s",
+	    conf.c_shutdown_grace);
+	/* A client that never reads its answer must not hold the stop up. */
+	tv.tv_sec = (time_t)conf.c_shutdown_grace;
+	if ((grace_timer = evtimer_new(front_base, grace_over, NULL)) == NULL ||
+	    event_add(grace_timer, &tv) != 0)
+		return 0;
 	return 1;
 }
 
@@ -978,7 +1197,14 @@ void
 front_stop(void)
 {
 	struct pending *p;
+	size_t i;
 
+	if (grace_timer != NULL)
+		event_free(grace_timer);
+	grace_timer = NULL;
+	for (i = 0; i < nlisteners; i++)
+		event_free(listeners[i].l_pause);
+	nlisteners = 0;
 	/* Delayed replies first: evhttp_free below frees their requests, but
 	 * for those whose client left (detached, so ours). */
 	while ((p = delayed) != NULL) {

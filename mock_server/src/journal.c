@@ -11,12 +11,24 @@
  * GET /_mock/journal (or the mirror) asks for it, byte for byte as a
  * jansson tree of the entry was. The default ring of 10,000 entries then
  * takes a few MiB (docs/performance.md).
+ *
+ * Hostile requests (docs/hardening.md): every field a client chose is cut
+ * (strings, keys, X-TC-* headers, containers with a marker of what was left
+ * out), so an entry holds some 200 KiB at most, and the entries together
+ * stay within --journal-max-bytes: the oldest go first. An entry's bytes
+ * count its strings as if none were shared, so the real figure is lower.
+ * The --journal file is written whole lines or nothing: a failed write is
+ * taken back, reported once and counted (tmtmock_journal_file_lost_total).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "tmtmock.h"
 
@@ -24,6 +36,12 @@
  * hold megabytes per entry. */
 #define JOURNAL_PARAM_MAX 256
 #define JOURNAL_BODY_MAX 65536
+/* The parameters as JSON, the other strings a client chose (Host, Action,
+ * headers, signature), and the failed signature's texts, at most. */
+#define JOURNAL_PARAMS_MAX 16384
+#define JOURNAL_FIELD_MAX 1024
+#define JOURNAL_HEADERS_MAX 64
+#define JOURNAL_FAIL_MAX 16384
 
 /* ---- interned strings ---- */
 
@@ -161,6 +179,7 @@ struct jentry {
 	unsigned char	 je_sign_method;
 	unsigned char	 je_fault;
 	bool		 je_magic;
+	size_t		 je_bytes;		/* counted in ring_bytes */
 };
 
 /* The value of a lower-case hex digit, or -1 (upper case is kept as text). */
@@ -238,22 +257,102 @@ rid_unpack(const unsigned char in[16], char out[37])
 
 static struct jentry *ring;
 static size_t ring_size, ring_head, ring_n;
+static size_t ring_bytes;	/* the entries' je_bytes, in all */
 static long long next_seq = 1, dropped;
-static FILE *mirror;
+static int mirror = -1;		/* the --journal file */
+static char *mirror_path;
+static bool mirror_failing;	/* reported; quiet until a write succeeds */
+static bool mirror_torn;	/* a piece could not be taken back */
 static struct buf scratch;	/* reused: no allocation per request */
 
+/* The file holds session tokens and signatures: the owner's alone. */
+static int
+mirror_open(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
+
 int
-journal_init(size_t size, const char *mirror_path, char *err, size_t errlen)
+journal_init(size_t size, const char *path, char *err, size_t errlen)
 {
 	ring_size = size;
 	/* calloc'd pages stay untouched, so unused, until entries fill them. */
 	ring = xcalloc(size, sizeof *ring);
-	if (mirror_path != NULL && (mirror = fopen(mirror_path, "a")) == NULL) {
+	if (path != NULL && (mirror = mirror_open(path)) < 0) {
 		snprintf(err, errlen, "--journal: cannot open %s for appending: %s",
-		    mirror_path, strerror(errno));
+		    path, strerror(errno));
 		return -1;
 	}
+	if (path != NULL)
+		mirror_path = xstrdup(path);
 	return 0;
+}
+
+void
+journal_reopen(void)
+{
+	int fd;
+
+	if (mirror_path == NULL)
+		return;
+	if ((fd = mirror_open(mirror_path)) < 0) {
+		log_warnx("SIGHUP: cannot open --journal %s again: %s; still "
+		    "writing the file open before", mirror_path, strerror(errno));
+		return;
+	}
+	close(mirror);
+	mirror = fd;
+	mirror_torn = false;
+	log_info("SIGHUP: --journal %s opened again", mirror_path);
+}
+
+long long
+journal_bytes(void)
+{
+	return (long long)ring_bytes;
+}
+
+/*
+ * One line onto the --journal file, whole or not at all: a short write (a
+ * full disk, a file size limit) is cut back off, and the entry is counted
+ * as lost. The first failure is reported, the rest are counted until a
+ * write succeeds again; the mock serves on either way.
+ */
+static void
+mirror_write(const char *s, size_t n)
+{
+	off_t at = lseek(mirror, 0, SEEK_END);
+	size_t done = 0;
+	ssize_t w = 0;
+	int e = 0;
+
+	/* A piece left by an earlier failure ends here, as a line of its
+	 * own, rather than spoil the entry written after it. */
+	if (mirror_torn && write(mirror, "\n", 1) == 1)
+		mirror_torn = false;
+	while (done < n) {
+		if ((w = write(mirror, s + done, n - done)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			e = w < 0 ? errno : ENOSPC;
+			break;
+		}
+		done += (size_t)w;
+	}
+	if (done == n) {
+		if (mirror_failing)
+			log_info("--journal %s: writing again", mirror_path);
+		mirror_failing = false;
+		return;
+	}
+	if (done > 0 && (at < 0 || ftruncate(mirror, at) != 0))
+		mirror_torn = true;
+	metrics_hard(HC_JOURNAL_LOST, 1);
+	if (!mirror_failing)
+		log_warnx("--journal %s: %s: entries are not written (counted "
+		    "in tmtmock_journal_file_lost_total) until it can be "
+		    "written again", mirror_path, strerror(e));
+	mirror_failing = true;
 }
 
 static void
@@ -269,6 +368,7 @@ jentry_free(struct jentry *e)
 		free(e->je_fail->jf_why);
 		free(e->je_fail);
 	}
+	ring_bytes -= e->je_bytes;
 	memset(e, 0, sizeof *e);
 }
 
@@ -294,9 +394,50 @@ journal_close(void)
 	itab = NULL;
 	itab_size = itab_n = 0;
 	buf_free(&scratch);
-	if (mirror != NULL)
-		fclose(mirror);
-	mirror = NULL;
+	if (mirror >= 0)
+		close(mirror);
+	mirror = -1;
+	free(mirror_path);
+	mirror_path = NULL;
+}
+
+/* name\0value\0 of a string a client chose, cut to max bytes as the
+ * parameters are. */
+static void
+add_cut(struct buf *b, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		buf_add(b, s, n);
+	else
+		buf_addf(b, "%.*s…(%zu bytes)", (int)max, s, n);
+	buf_addc(b, '\0');
+}
+
+/* A copy of s cut to max bytes; caller frees. */
+static char *
+dup_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n <= max ? xstrdup(s) : xasprintf("%.*s…(%zu bytes)", (int)max,
+	    s, n);
+}
+
+/* intern_str of a string a client chose, cut to JOURNAL_FIELD_MAX. */
+static struct istr *
+intern_cut(const char *s)
+{
+	struct istr *is;
+	char *t;
+
+	if (s == NULL || strlen(s) <= JOURNAL_FIELD_MAX)
+		return intern_str(s);
+	t = dup_cut(s, JOURNAL_FIELD_MAX);
+	is = intern_str(t);
+	free(t);
+	return is;
 }
 
 /* The X-TC-* headers as sent, "name\0value\0" after one another: what the
@@ -304,13 +445,59 @@ journal_close(void)
 static void
 headers_raw(struct buf *b, const struct req *r)
 {
-	size_t i;
+	size_t i, n = 0, more = 0;
+	char note[64];
 
 	for (i = 0; i < r->r_nhdrs; i++)
 		if (strncasecmp(r->r_hdrs[i].k, "X-TC-", 5) == 0) {
-			buf_add(b, r->r_hdrs[i].k, strlen(r->r_hdrs[i].k) + 1);
-			buf_add(b, r->r_hdrs[i].v, strlen(r->r_hdrs[i].v) + 1);
+			if (n++ >= JOURNAL_HEADERS_MAX) {
+				more++;
+				continue;
+			}
+			add_cut(b, r->r_hdrs[i].k, JOURNAL_PARAM_MAX);
+			add_cut(b, r->r_hdrs[i].v, JOURNAL_PARAM_MAX);
 		}
+	if (more > 0) {
+		snprintf(note, sizeof note, "(%zu more X-TC-* headers)", more);
+		add_cut(b, "…", JOURNAL_PARAM_MAX);
+		add_cut(b, note, JOURNAL_PARAM_MAX);
+	}
+}
+
+static size_t
+istr_bytes(const struct istr *is)
+{
+	return is != NULL ? sizeof *is + is->is_len + 1 : 0;
+}
+
+/* What the entry holds, shared strings counted in full. */
+static size_t
+entry_bytes(const struct jentry *e)
+{
+	size_t i, n = sizeof *e;
+
+	for (i = 0; i < JS_N; i++)
+		n += istr_bytes(e->je_s[i]);
+	if (e->je_fail != NULL) {
+		n += sizeof *e->je_fail;
+		if (e->je_fail->jf_canonical_request != NULL)
+			n += strlen(e->je_fail->jf_canonical_request) + 1;
+		if (e->je_fail->jf_string_to_sign != NULL)
+			n += strlen(e->je_fail->jf_string_to_sign) + 1;
+		if (e->je_fail->jf_why != NULL)
+			n += strlen(e->je_fail->jf_why) + 1;
+	}
+	return n;
+}
+
+/* The oldest entry out, counted as dropped. */
+static void
+drop_oldest(void)
+{
+	jentry_free(&ring[ring_head]);
+	ring_head = (ring_head + 1) % ring_size;
+	ring_n--;
+	dropped++;
 }
 
 /* The pair after the one at p ("name\0value\0"); *v is set to its value. */
@@ -483,12 +670,8 @@ journal_record(const struct req *r, const struct outcome *o,
 
 	if (ring_size == 0)
 		return;
-	if (ring_n == ring_size) {
-		jentry_free(&ring[ring_head]);
-		ring_head = (ring_head + 1) % ring_size;
-		ring_n--;
-		dropped++;
-	}
+	if (ring_n == ring_size)
+		drop_oldest();
 	e = &ring[(ring_head + ring_n) % ring_size];
 	ring_n++;
 
@@ -506,24 +689,25 @@ journal_record(const struct req *r, const struct outcome *o,
 	if (!rid_pack(o->o_request_id, e->je_rid))
 		e->je_s[JS_REQUEST_ID] = intern_str(o->o_request_id);
 
-	e->je_s[JS_METHOD] = intern_str(r->r_method_name);
-	e->je_s[JS_HOST] = intern_str(req_header(r, "Host"));
-	e->je_s[JS_PEER] = intern_str(r->r_peer);
+	e->je_s[JS_METHOD] = intern_cut(r->r_method_name);
+	e->je_s[JS_HOST] = intern_cut(req_header(r, "Host"));
+	e->je_s[JS_PEER] = intern_cut(r->r_peer);
 	b->b_len = 0;
 	headers_raw(b, r);
 	e->je_s[JS_HEADERS] = b->b_len > 0 ? intern(b->b_data, b->b_len) : NULL;
-	e->je_s[JS_ACTION] = intern_str(o->o_action);
-	e->je_s[JS_REGION] = intern_str(o->o_region);
-	e->je_s[JS_SECRET_ID] = intern_str(o->o_secret_id);
-	e->je_s[JS_TIMESTAMP] = intern_str(o->o_timestamp);
-	e->je_s[JS_CONTENT_TYPE] = intern_str(req_header(r, "Content-Type"));
+	e->je_s[JS_ACTION] = intern_cut(o->o_action);
+	e->je_s[JS_REGION] = intern_cut(o->o_region);
+	e->je_s[JS_SECRET_ID] = intern_cut(o->o_secret_id);
+	e->je_s[JS_TIMESTAMP] = intern_cut(o->o_timestamp);
+	e->je_s[JS_CONTENT_TYPE] = intern_cut(req_header(r, "Content-Type"));
 	/* A TC3 signature is 64 hex digits: 32 bytes in the entry. */
 	if (!(e->je_sig_bin = hex_pack(o->o_signature, e->je_sig,
 	    sizeof e->je_sig)))
-		e->je_s[JS_SIGNATURE] = intern_str(o->o_signature);
+		e->je_s[JS_SIGNATURE] = intern_cut(o->o_signature);
 	b->b_len = 0;
 	if (o->o_params != NULL)
-		jw_value(b, o->o_params, JOURNAL_PARAM_MAX);
+		jw_value_capped(b, o->o_params, JOURNAL_PARAM_MAX,
+		    JOURNAL_PARAMS_MAX);
 	else
 		buf_adds(b, "null");
 	e->je_s[JS_PARAMS] = intern(b->b_data, b->b_len);
@@ -531,13 +715,14 @@ journal_record(const struct req *r, const struct outcome *o,
 	if (o->o_verified && !o->o_verify.vr_ok) {
 		e->je_fail = xcalloc(1, sizeof *e->je_fail);
 		if (o->o_verify.vr_canonical_request != NULL)
-			e->je_fail->jf_canonical_request =
-			    xstrdup(o->o_verify.vr_canonical_request);
+			e->je_fail->jf_canonical_request = dup_cut(
+			    o->o_verify.vr_canonical_request, JOURNAL_FAIL_MAX);
 		if (o->o_verify.vr_string_to_sign != NULL)
-			e->je_fail->jf_string_to_sign =
-			    xstrdup(o->o_verify.vr_string_to_sign);
+			e->je_fail->jf_string_to_sign = dup_cut(
+			    o->o_verify.vr_string_to_sign, JOURNAL_FAIL_MAX);
 		if (o->o_verify.vr_why != NULL)
-			e->je_fail->jf_why = xstrdup(o->o_verify.vr_why);
+			e->je_fail->jf_why = dup_cut(o->o_verify.vr_why,
+			    JOURNAL_FIELD_MAX);
 	}
 	/* What was sent, so a grader can compare a client's view with it;
 	 * cut like the parameters, but larger: answers are small. The
@@ -568,12 +753,21 @@ journal_record(const struct req *r, const struct outcome *o,
 		}
 	}
 
-	if (mirror != NULL) {
+	/* Within --journal-max-bytes (0: no bound): the oldest go first, never
+	 * this one. */
+	e->je_bytes = entry_bytes(e);
+	ring_bytes += e->je_bytes;
+	while (ring_n > 1 && conf.c_journal_max_bytes > 0 &&
+	    ring_bytes > (size_t)conf.c_journal_max_bytes) {
+		metrics_hard(HC_JOURNAL_EVICTED, (long long)ring[ring_head].je_bytes);
+		drop_oldest();
+	}
+
+	if (mirror >= 0) {
 		b->b_len = 0;
 		entry_json(b, e);
 		buf_addc(b, '\n');
-		fwrite(b->b_data, 1, b->b_len, mirror);
-		fflush(mirror);
+		mirror_write(b->b_data, b->b_len);
 	}
 }
 

@@ -114,6 +114,82 @@ jw_real(struct buf *b, double v)
 	buf_add(b, n, (size_t)len);
 }
 
+/* s[0..len) as a JSON string, cut as jw_value says. */
+static void
+jw_str_cut(struct buf *b, const char *s, size_t len, size_t cut)
+{
+	if (cut > 0 && len > cut) {
+		/* As "%.*s…(%zu bytes)" made it: a NUL ends the part kept, a
+		 * cut sequence becomes '?'. */
+		char *t = xasprintf("%.*s…(%zu bytes)", (int)cut, s, len);
+
+		jw_str_lossy(b, t);
+		free(t);
+	} else
+		jw_str(b, s, len);
+}
+
+/* jw_value, and once the buffer reaches end (0: never) a container's
+ * remaining members become one marker: "…(N more items)" closing an
+ * array, "…": "(N more members)" an object. */
+static void
+jw_value_to(struct buf *b, const json_t *v, size_t cut, size_t end)
+{
+	const char *key;
+	json_t *item;
+	size_t i, n, len;
+	bool first = true;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		buf_addc(b, '{');
+		n = json_object_size(v);
+		i = 0;
+		json_object_foreach((json_t *)v, key, item) {
+			if (!first)
+				buf_addc(b, ',');
+			first = false;
+			if (end != 0 && b->b_len >= end) {
+				buf_addf(b, "\"…\":\"(%zu more members)\"", n - i);
+				break;
+			}
+			jw_str_cut(b, key, strlen(key), cut);
+			buf_addc(b, ':');
+			jw_value_to(b, item, cut, end);
+			i++;
+		}
+		buf_addc(b, '}');
+		break;
+	case JSON_ARRAY:
+		buf_addc(b, '[');
+		n = json_array_size(v);
+		json_array_foreach((json_t *)v, i, item) {
+			if (i > 0)
+				buf_addc(b, ',');
+			if (end != 0 && b->b_len >= end) {
+				buf_addf(b, "\"…(%zu more items)\"", n - i);
+				break;
+			}
+			jw_value_to(b, item, cut, end);
+		}
+		buf_addc(b, ']');
+		break;
+	case JSON_STRING:
+		len = json_string_length(v);
+		jw_str_cut(b, json_string_value(v), len, cut);
+		break;
+	default:
+		jw_value(b, v, cut);
+		break;
+	}
+}
+
+void
+jw_value_capped(struct buf *b, const json_t *v, size_t cut, size_t max)
+{
+	jw_value_to(b, v, cut, max > 0 ? b->b_len + max : 0);
+}
+
 void
 jw_value(struct buf *b, const json_t *v, size_t cut)
 {
@@ -147,15 +223,7 @@ jw_value(struct buf *b, const json_t *v, size_t cut)
 	case JSON_STRING:
 		s = json_string_value(v);
 		len = json_string_length(v);
-		if (cut > 0 && len > cut) {
-			/* As "%.*s…(%zu bytes)" made it: a NUL ends the
-			 * part kept, a cut sequence becomes '?'. */
-			char *t = xasprintf("%.*s…(%zu bytes)", (int)cut, s, len);
-
-			jw_str_lossy(b, t);
-			free(t);
-		} else
-			jw_str(b, s, len);
+		jw_str_cut(b, s, len, cut);
 		break;
 	case JSON_INTEGER:
 		jw_int(b, (long long)json_integer_value(v));

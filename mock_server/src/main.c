@@ -47,12 +47,57 @@ fixtures_dir_check(const char *dir, char *err, size_t errlen)
 	return -1;
 }
 
+/* SIGHUP, as after log rotation: the --journal file is opened again (the
+ * log is stderr, which the mock cannot reopen). It used to kill the mock. */
+static void
+on_hup(evutil_socket_t sig, short events, void *arg)
+{
+	(void)sig, (void)events, (void)arg;
+	journal_reopen();
+}
+
+/*
+ * Beyond loopback without --admin-token, the only guard of /_mock/ is the
+ * peer's address, and a dedicated --admin-listen has none: refuse to start
+ * unless --admin-open says this is meant (docs/hardening.md).
+ */
+static int
+admin_guard_check(void)
+{
+	const char *open_to = NULL;
+
+	if (conf.c_admin_token != NULL)
+		return 0;
+	if (!file_host_loopback(conf.c_listen_host))
+		open_to = conf.c_listen_host;
+	else if (conf.c_tls_listen_host != NULL &&
+	    !file_host_loopback(conf.c_tls_listen_host))
+		open_to = conf.c_tls_listen_host;
+	else if (conf.c_admin_host != NULL &&
+	    !file_host_loopback(conf.c_admin_host))
+		open_to = conf.c_admin_host;
+	if (open_to == NULL)
+		return 0;
+	if (!conf.c_admin_open) {
+		fprintf(stderr, "tmtmock: listening on %s, beyond loopback, "
+		    "without --admin-token would leave the admin API (/_mock/: "
+		    "reset, faults, accounts, clock) guarded by the peer's "
+		    "address alone: give --admin-token TOKEN, or --admin-open "
+		    "to accept that\n", open_to);
+		return -1;
+	}
+	log_warnx("listening on %s without --admin-token (--admin-open): the "
+	    "admin API answers loopback peers%s with no token", open_to,
+	    conf.c_admin_host != NULL ? " and every peer of --admin-listen" : "");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct event_base *base;
 	struct event_config *cfg;
-	struct event *ev_int, *ev_term;
+	struct event *ev_int, *ev_term, *ev_hup;
 	char err[1024];
 	uint64_t seed;
 	size_t i;
@@ -60,7 +105,10 @@ main(int argc, char **argv)
 
 	if ((rc = conf_parse(argc, argv)) != 0)
 		return rc == 1 ? 0 : 2;
+	log_init();
 	log_verbose = conf.c_verbose;
+	if (admin_guard_check() != 0)
+		return 2;
 	log_access_format = conf.c_log_format != LOG_OFF ? conf.c_log_format :
 	    conf.c_verbose > 0 ? LOG_TEXT : LOG_OFF;
 	if (conf.c_seeded)
@@ -89,6 +137,9 @@ main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit makes the --journal write fail (EFBIG, reported),
+	 * not kill the mock. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* epoll's changelist folds the event changes evhttp makes per request
 	 * into at most one epoll_ctl (docs/performance.md); the precise timer
 	 * (CLOCK_MONOTONIC, not _COARSE) ends a delay never before it is due. */
@@ -100,8 +151,10 @@ main(int argc, char **argv)
 	event_config_free(cfg);
 	ev_int = evsignal_new(base, SIGINT, on_signal, base);
 	ev_term = evsignal_new(base, SIGTERM, on_signal, base);
+	ev_hup = evsignal_new(base, SIGHUP, on_hup, NULL);
 	event_add(ev_int, NULL);
 	event_add(ev_term, NULL);
+	event_add(ev_hup, NULL);
 	/* The https lines after the http ones: the harness reads those first. */
 	if (front_start(base, conf.c_listen_host, conf.c_listen_port, err,
 	    sizeof err) != 0 ||
@@ -123,6 +176,7 @@ out:
 	file_clear();	/* its timer and callback connections live on base */
 	event_free(ev_int);
 	event_free(ev_term);
+	event_free(ev_hup);
 	event_base_free(base);
 	cred_clear();
 	cred_env_clear();

@@ -22,6 +22,32 @@ static const double bounds[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
 #define NBOUNDS (sizeof bounds / sizeof bounds[0])
 
 static struct counter *table[METRICS_BUCKETS];
+static long long hard[HC_N];
+/* The counters of docs/hardening.md, in enum hard_counter's order. */
+static const struct {
+	const char *name, *help;
+} hard_names[HC_N] = {
+	[HC_JOURNAL_LOST] = { "tmtmock_journal_file_lost_total",
+	    "Journal entries the --journal file could not take (a write error)." },
+	[HC_JOURNAL_EVICTED] = { "tmtmock_journal_evicted_bytes_total",
+	    "Journal entries dropped early to stay within --journal-max-bytes." },
+	[HC_LOG_DROPPED] = { "tmtmock_log_lines_dropped_total",
+	    "Log lines dropped: stderr was not being read, or too many in a second." },
+	[HC_WRITE_TIMEOUTS] = { "tmtmock_write_timeouts_total",
+	    "Connections closed because their answer was not read within --write-timeout." },
+	[HC_ACCEPT_PAUSES] = { "tmtmock_accept_pauses_total",
+	    "Times accepting paused because descriptors ran out." },
+	[HC_BAD_FRAMING] = { "tmtmock_bad_framing_total",
+	    "Requests refused for conflicting Content-Length or Transfer-Encoding headers." },
+	[HC_CALLBACKS_REFUSED] = { "tmtmock_callbacks_refused_total",
+	    "CallbackUrls never called: not loopback http, or one of the mock's own ports." },
+};
+
+void
+metrics_hard(enum hard_counter c, long long n)
+{
+	hard[c] += n;
+}
 static long long hist[NBOUNDS + 1], total;
 static double sum_s;
 
@@ -114,6 +140,15 @@ metrics_text(void)
 	}
 	buf_addf(&b, "tmtmock_request_duration_seconds_sum %.6f\n"
 	    "tmtmock_request_duration_seconds_count %lld\n", sum_s, total);
+	for (i = 0; i < HC_N; i++)
+		buf_addf(&b, "# HELP %s %s\n# TYPE %s counter\n%s %lld\n",
+		    hard_names[i].name, hard_names[i].help, hard_names[i].name,
+		    hard_names[i].name, hard[i]);
+	buf_addf(&b, "# HELP tmtmock_journal_bytes Bytes the journal's entries hold.\n"
+	    "# TYPE tmtmock_journal_bytes gauge\ntmtmock_journal_bytes %lld\n"
+	    "# HELP tmtmock_file_task_bytes Bytes FileTranslate's documents hold.\n"
+	    "# TYPE tmtmock_file_task_bytes gauge\ntmtmock_file_task_bytes %lld\n",
+	    journal_bytes(), file_task_bytes());
 	return (char *)buf_str(&b);
 }
 
@@ -131,6 +166,7 @@ metrics_clear(void)
 			free(m);
 		}
 	memset(hist, 0, sizeof hist);
+	memset(hard, 0, sizeof hard);
 	total = 0;
 	sum_s = 0;
 }

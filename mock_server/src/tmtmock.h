@@ -98,11 +98,18 @@ void jw_real(struct buf *, double);
 /* Any value; strings longer than cut (0: none) become their first cut
  * bytes and "…(N bytes)". */
 void jw_value(struct buf *, const json_t *, size_t cut);
+/* jw_value with keys cut too, and bounded: once max bytes (0: no bound)
+ * are written, each open container ends with a marker of what was left
+ * out, so an entry of the journal stays small and valid JSON. */
+void jw_value_capped(struct buf *, const json_t *, size_t cut, size_t max);
 /* Caller frees: json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY). */
 char *jw_dumps(const json_t *);
 
 /* ---- log.c ---- */
 extern int log_verbose;
+/* Where log lines go: stderr, but never blocking the event loop (a pipe
+ * nobody reads drops lines, counted, rather than stall every client). */
+void log_init(void);
 /* The access log: off, or one line per API request on stderr (-v: text;
  * --log-format text|json). */
 enum log_format { LOG_OFF, LOG_TEXT, LOG_JSON };
@@ -421,6 +428,13 @@ struct conf {
 	long long c_max_header_size;	/* request line + headers, bytes */
 	long long c_max_body_size;	/* larger bodies: evhttp's 413 */
 	long long c_max_uri_size;	/* GET URIs, check 2 (default TM_MAX_GET_URI) */
+	/* Hostile load (docs/hardening.md): */
+	long long c_write_timeout;	/* s for an answer to be read; 0: none */
+	long long c_shutdown_grace;	/* s SIGTERM waits for answers in flight */
+	long long c_journal_max_bytes;	/* the journal's entries, in all */
+	long long c_file_max_tasks;	/* FileTranslate tasks kept */
+	long long c_file_max_bytes;	/* their documents, in all */
+	bool	 c_admin_open;		/* beyond loopback without a token: allowed */
 };
 extern struct conf conf;
 /* 0: run; 1: exit 0 (help/version printed); 2: bad usage (message printed).
@@ -440,6 +454,9 @@ json_t *journal_query(const char *secret_id, long long since);
 char *journal_query_text(const char *secret_id, long long since);
 void journal_clear(void);
 void journal_close(void);
+/* SIGHUP: the --journal file is closed and opened again (log rotation). */
+void journal_reopen(void);
+long long journal_bytes(void);	/* what the entries hold, for the metrics */
 
 /* ---- admin.c: /_mock/ ---- */
 struct event_base;
@@ -450,6 +467,11 @@ void admin_handle(const struct req *, bool dedicated, struct outcome *o);
 /* ---- metrics.c: counters for GET /_mock/metrics ---- */
 void metrics_count(const char *action, const char *code, long long latency_us);
 char *metrics_text(void);	/* Prometheus text; caller frees */
+/* What hostile load met (docs/hardening.md). */
+enum hard_counter { HC_JOURNAL_LOST, HC_JOURNAL_EVICTED, HC_LOG_DROPPED,
+    HC_WRITE_TIMEOUTS, HC_ACCEPT_PAUSES, HC_BAD_FRAMING, HC_CALLBACKS_REFUSED,
+    HC_N };
+void metrics_hard(enum hard_counter, long long n);
 void metrics_clear(void);
 
 /* ---- pipeline.c: the ordered checks; the only file that knows the order ---- */
@@ -603,8 +625,11 @@ int front_start_tls(struct event_base *, const char *host, int port,
 int front_start_admin(struct event_base *, const char *host, int port,
     char *err, size_t errlen);
 void front_stop(void);	/* every listener, and replies still waiting */
+/* Whether the mock listens on port (any of its listeners, any address):
+ * a CallbackUrl there is never called. */
+bool front_own_port(int port);
 /* SIGTERM: close the listeners, finish the answers in flight (the loop then
- * exits). 0 when none is in flight: stop now. */
+ * exits; --shutdown-grace at most). 0 when none is in flight: stop now. */
 int front_drain(void);
 
 /* ---- tls.c: the HTTPS certificate and OpenSSL context ---- */
@@ -672,5 +697,6 @@ bool file_host_loopback(const char *host);
  * it and forgets every task. */
 void file_init(struct event_base *);
 void file_clear(void);
+long long file_task_bytes(void);	/* the documents kept, for the metrics */
 
 #endif /* TMTMOCK_H */

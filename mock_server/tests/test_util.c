@@ -146,6 +146,45 @@ test_buf(void)
 	free(s);
 }
 
+/* jw_value_capped: keys and strings cut, containers closed with a marker
+ * once the bound is reached, and the result still JSON (the journal's). */
+static void
+test_jw_value_capped(void)
+{
+	struct buf b = { 0 };
+	json_t *v = json_object(), *arr = json_array(), *back, *items;
+	char key[600];
+	size_t i;
+
+	for (i = 0; i < 10000; i++)
+		json_array_append_new(arr, json_string("0123456789abcdef"));
+	json_object_set_new(v, "Pad", arr);
+	memset(key, 'k', sizeof key - 1);
+	key[sizeof key - 1] = '\0';
+	json_object_set_new(v, key, json_integer(1));
+	json_object_set_new(v, "Last", json_string("x"));
+	jw_value_capped(&b, v, 256, 4096);
+	TCHECK(b.b_len < 4096 + 1024, "capped to %zu bytes", b.b_len);
+	back = json_loadb(b.b_data, b.b_len, 0, NULL);
+	TCHECK(back != NULL, "the capped value is JSON: %.200s", b.b_data);
+	if (back != NULL) {
+		items = json_object_get(back, "Pad");
+		TCHECK(json_is_array(items) && json_array_size(items) < 10000,
+		    "the array was cut");
+		TCHECK(strstr(b.b_data, "more items)") != NULL, "its marker");
+		TCHECK(strstr(b.b_data, "more members)") != NULL,
+		    "the object's marker");
+		json_decref(back);
+	}
+	/* Without a bound, as jw_value but for the key, which is cut. */
+	b.b_len = 0;
+	jw_value_capped(&b, v, 256, 0);
+	TCHECK(strstr(b.b_data, "…(599 bytes)") != NULL, "a long key is cut");
+	TCHECK(strstr(b.b_data, "\"Last\":\"x\"") != NULL, "nothing left out");
+	buf_free(&b);
+	json_decref(v);
+}
+
 int
 test_util_register(void)
 {
@@ -155,6 +194,7 @@ test_util_register(void)
 		{ "str_is_decimal", test_str_is_decimal },
 		{ "str_lower", test_str_lower },
 		{ "buf and string helpers", test_buf },
+		{ "jw_value_capped", test_jw_value_capped },
 		{ NULL, NULL },
 	};
 
