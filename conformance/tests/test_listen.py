@@ -121,7 +121,8 @@ def test_other_listeners_name_their_own_option(opt: str, env: str) -> None:
     ("192.0.2.1:9000", ["192.0.2.1:9000", "Cannot assign requested address", "no interface"]),
 ])
 def test_unusable_addresses_are_explained(listen: str, words: list[str]) -> None:
-    r = run_mock("--listen", listen)
+    # Beyond loopback the admin API needs a token (or --admin-open) before any bind.
+    r = run_mock("--listen", listen, "--admin-token", "t")
     assert r.returncode == 1, r
     for w in words:
         assert w in r.stderr, (w, r.stderr)
