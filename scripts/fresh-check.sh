@@ -93,6 +93,9 @@ fi
 printf 'deb %s bookworm main\ndeb %s bookworm-updates main\n' "$mirror" "$mirror" \
     >"$root/etc/apt/sources.list"
 
+# The root is a mount point of its own, as a real machine's / is: tests that
+# give a process its own /etc/hosts (unshare -m) need / to be one.
+mount --bind "$root" "$root" && mounted="$root"
 for m in proc sys dev dev/pts dev/shm; do
 	mkdir -p "$root/$m"
 done
