@@ -29,6 +29,8 @@
 /* Size limits of check 2 (tencent-api.md 1.2). */
 #define TM_MAX_GET_URI (32 * 1024)
 #define TM_MAX_V1_BODY (1024 * 1024)
+/* Longest SecretId of the AKID form check 9 accepts (mock convention). */
+#define TM_SECRET_ID_MAX 128
 #define TM_MAX_V3_BODY (10 * 1024 * 1024)
 /* Bodies above this never reach the pipeline: evhttp answers 413 itself. */
 #define TM_MAX_WIRE_BODY (16 * 1024 * 1024)
