@@ -414,7 +414,7 @@ def test_document_missing(mock: MockProcess, params: dict[str, Any], name: str) 
 
 def test_free_tier_has_no_file_quota(mock: MockProcess) -> None:
     assert_error(
-        post(mock, "FileTranslate", file_params(TEXT), FREE), "FailedOperation.UserHasNoFreeAmount",
+        post(mock, "FileTranslate", file_params(TEXT), FREE, language="zh-CN"), "FailedOperation.UserHasNoFreeAmount",
         "本月免费额度已用完，如需继续使用您可以在机器翻译控制台购买资源包或开通后付费使用。",
     )
     # Check 20 (DryRun) comes before check 21 (quota).
