@@ -139,17 +139,42 @@ check_transport(struct pctx *c)
 	return true;
 }
 
+/* Whether a body that is not JSON reads as a v1 form: name=value pairs
+ * with a Signature among them. */
+static bool
+looks_like_v1_form(const unsigned char *body, size_t len)
+{
+	struct kv *kv;
+	size_t n;
+	const char *err;
+	bool v1;
+
+	if (form_decode((const char *)body, len, &kv, &n, &err) != 0)
+		return false;
+	v1 = kv_get(kv, n, "Signature") != NULL;
+	kv_free(kv, n);
+	return v1;
+}
+
 /* Check 3: the body (or query) decodes; decides v1 or v3. */
 static bool
 check_decode(struct pctx *c)
 {
 	const struct req *r = c->p_req;
-	const char *err = NULL;
+	const char *err = NULL, *auth = req_header(r, "Authorization");
 	json_error_t jerr;
 
 	if (r->r_method == RM_POST && r->r_body_kind == RB_JSON) {
 		c->p_params = json_loadb((const char *)r->r_body, r->r_body_len,
 		    JSON_REJECT_DUPLICATES, &jerr);
+		if (c->p_params == NULL && auth == NULL &&
+		    looks_like_v1_form(r->r_body, r->r_body_len)) {
+			fail_msg(c, "InvalidParameter", xstrdup("The request body "
+			    "is labelled `Content-Type: application/json` but is a "
+			    "form with a `Signature` parameter (a v1 request): send "
+			    "it as application/x-www-form-urlencoded."));
+			return false;
+		}
 		if (c->p_params == NULL || !json_is_object(c->p_params)) {
 			fail_msg(c, "InvalidParameter", xasprintf(
 			    "The request body is not a JSON object: %s.",
@@ -176,8 +201,14 @@ check_decode(struct pctx *c)
 		c->p_from_form = true;
 	}
 
-	c->p_v3 = req_header(r, "Authorization") != NULL ||
-	    req_header(r, "X-TC-Action") != NULL || r->r_body_kind == RB_JSON;
+	/* The scheme is the signature's: TC3 signs in Authorization, v1 in
+	 * the Signature parameter. A GET's parameters are its query whatever
+	 * its Content-Type says (a v1 GET labelled application/json is v1).
+	 * Without either, the headers (or a JSON body) tell which was meant,
+	 * for check 4 to name what is missing. */
+	c->p_v3 = auth != NULL || (kv_get(c->p_form, c->p_nform, "Signature") ==
+	    NULL && (req_header(r, "X-TC-Action") != NULL ||
+	    (r->r_method == RM_POST && r->r_body_kind == RB_JSON)));
 	c->p_lang_en = lang_is_en(c->p_v3 ?
 	    req_header(r, "X-TC-Language") : kv_get(c->p_form, c->p_nform, "Language"));
 	if (c->p_params == NULL) {
