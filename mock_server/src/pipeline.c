@@ -239,11 +239,21 @@ check_common(struct pctx *c)
 	const char *sm;
 	size_t i;
 
-	for (i = 0; i < sizeof required / sizeof required[0]; i++)
-		if ((*dst[i] = common(c, required[i].v3, required[i].v1)) == NULL) {
-			fail(c, "MissingParameter", required[i].v1);
-			return false;
+	const char *region_sent = c->p_v3 ? req_header(c->p_req, "X-TC-Region") :
+	    kv_get(c->p_form, c->p_nform, "Region");
+
+	for (i = 0; i < sizeof required / sizeof required[0]; i++) {
+		if ((*dst[i] = common(c, required[i].v3, required[i].v1)) != NULL)
+			continue;
+		/* An empty X-TC-Region is a bad value, not a missing one: check 7
+		 * answers InvalidParameterValue as production did. */
+		if (dst[i] == &c->p_region && region_sent != NULL) {
+			c->p_region = "";
+			continue;
 		}
+		fail(c, "MissingParameter", required[i].v1);
+		return false;
+	}
 	if (c->p_v3 && req_header(c->p_req, "Authorization") == NULL) {
 		fail(c, "MissingParameter", "Authorization");
 		return false;
