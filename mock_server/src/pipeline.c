@@ -241,6 +241,7 @@ check_common(struct pctx *c)
 
 	const char *region_sent = c->p_v3 ? req_header(c->p_req, "X-TC-Region") :
 	    kv_get(c->p_form, c->p_nform, "Region");
+	long long nonce;
 
 	for (i = 0; i < sizeof required / sizeof required[0]; i++) {
 		if ((*dst[i] = common(c, required[i].v3, required[i].v1)) != NULL)
@@ -267,10 +268,25 @@ check_common(struct pctx *c)
 			fail(c, "MissingParameter", "Signature");
 			return false;
 		}
+		if (common(c, NULL, "Nonce") == NULL) {
+			fail(c, "MissingParameter", "Nonce");
+			return false;
+		}
 	}
 	if (!str_is_decimal(c->p_timestamp, &c->p_ts)) {
 		fail(c, "InvalidParameter", "Parameter `Timestamp` type error.");
 		return false;
+	}
+	/* v1's Nonce is an integer (the observed message); a sign or a
+	 * negative one is refused too (mock convention: "a random positive
+	 * integer", and Node's 0 must pass). */
+	if (!c->p_v3) {
+		const char *n = common(c, NULL, "Nonce");
+
+		if (!(*n >= '0' && *n <= '9') || !str_is_decimal(n, &nonce)) {
+			fail(c, "InvalidParameter", "Parameter `Nonce` type error.");
+			return false;
+		}
 	}
 	c->p_token = common(c, "X-TC-Token", "Token");
 	c->p_out->o_action = xstrdup(c->p_action);
