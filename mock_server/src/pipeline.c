@@ -300,7 +300,8 @@ check_common(struct pctx *c)
 static bool
 check_target(struct pctx *c)
 {
-	if (action_find(c->p_action) == NULL) {
+	/* --api-version-date: an action its definition lacks is unknown. */
+	if (action_offered(c->p_action) == NULL) {
 		fail(c, "InvalidAction", NULL);
 		return false;
 	}
