@@ -191,7 +191,7 @@ FILE_DATA_FIELDS = {"TaskId", "Status", "FileData", "Message", "Progress", "Used
 
 
 def check_file_init(data: Mapping[str, Any], task: str) -> None:
-    assert dict(data) == {"TaskId": task, "Status": "init", "FileData": None, "Message": None, "Progress": 0,
+    assert dict(data) == {"TaskId": task, "Status": "init", "FileData": "", "Message": "", "Progress": 0,
                           "UsedAmount": 0}, data
 
 
@@ -199,5 +199,5 @@ def check_file_success(data: Mapping[str, Any], task: str, result: bytes, used: 
     assert data.get("Status") == "success", data
     assert isinstance(data.get("FileData"), str), data
     assert base64.b64decode(data["FileData"], validate=True) == result, data
-    assert dict(data) == {"TaskId": task, "Status": "success", "FileData": b64(result), "Message": None,
+    assert dict(data) == {"TaskId": task, "Status": "success", "FileData": b64(result), "Message": "",
                           "Progress": 100, "UsedAmount": used}, data

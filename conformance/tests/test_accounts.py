@@ -25,7 +25,7 @@ STOPPED = Credentials("AKIDmockStopped000000000000000000000", "mockStoppedSecret
 DISABLED = Credentials("AKIDmockDisabled00000000000000000000", "mockDisabledSecretKey0000000000000")
 FREE_TIER = Credentials("AKIDmockFreeTier00000000000000000000", "mockFreeTierSecretKey0000000000000")
 
-# code, zh message (the default), en-US message: docs/behaviour.md checks 14-16,
+# code, zh-CN message, en-US message (the default): docs/behaviour.md checks 14-16,
 # texts from the server's catalogue (catalogue.c; the zh ones are the API definitions').
 ACCOUNT_ERRORS: list[tuple[str, Credentials, str, str, str]] = [
     ("mfa", MFA, "AuthFailure.MFAFailure", "MFA 错误。",
@@ -58,7 +58,7 @@ DRY_RUN_ZH = "DryRun 操作，代表请求将会是成功的，只是多传了 D
 MSG_SIG_FAIL_ZH = "请求签名验证失败，请检查您的签名计算是否正确。"
 
 KINDS4 = ("tc3-post", "tc3-get", "v1-sha1-post", "v1-sha256-get")
-LANGS = [(None, "zh"), ("zh-CN", "zh"), ("en-US", "en")]
+LANGS = [(None, "en"), ("zh-CN", "zh"), ("en-US", "en")]  # no language: English
 
 # A valid request of each text action, and one that fails every business check
 # (check 18: no parameters at all), so an account answer proves 14-16 come first.
@@ -140,7 +140,8 @@ def test_14_16_come_before_business_parameters(mock, creds, code, action) -> Non
 def test_13_signature_before_account_checks(mock, creds, kind) -> None:
     """A wrong signature on an MFA / denied / unregistered / ... account is
     AuthFailure.SignatureFailure: check 13 before 14-16."""
-    assert_error(call(mock, build(mock, kind, creds=wrong_key(creds))), "AuthFailure.SignatureFailure", MSG_SIG_FAIL_ZH)
+    assert_error(call(mock, build(mock, kind, creds=wrong_key(creds), language="zh-CN")),
+                 "AuthFailure.SignatureFailure", MSG_SIG_FAIL_ZH)
 
 
 @pytest.mark.parametrize("creds", [a[1] for a in ACCOUNT_ERRORS], ids=[a[0] for a in ACCOUNT_ERRORS])
@@ -269,11 +270,12 @@ def test_21_free_quota_steps(quota) -> None:
     m = quota
     assert (len(SIX), len(FIVE), len(FOUR)) == (6, 5, 4)
     assert ok(call(m, build(m, "tc3-post", text(SIX), creds=Q_STEPS)))["UsedAmount"] == 6
-    assert_error(call(m, build(m, "v1-sha1-post", text(FIVE), creds=Q_STEPS)), "FailedOperation.NoFreeAmount", NO_FREE_ZH)
+    assert_error(call(m, build(m, "v1-sha1-post", text(FIVE), creds=Q_STEPS, language="zh-CN")),
+                 "FailedOperation.NoFreeAmount", NO_FREE_ZH)
     assert_error(call(m, build(m, "tc3-post", text(FIVE), creds=Q_STEPS, language="en-US")),
                  "FailedOperation.NoFreeAmount", NO_FREE_EN)
     assert ok(call(m, build(m, "v1-sha256-post", text(FOUR), creds=Q_STEPS)))["UsedAmount"] == 4
-    assert_error(call(m, build(m, "tc3-get", text("x"), creds=Q_STEPS)), "FailedOperation.NoFreeAmount", NO_FREE_ZH)
+    assert_error(call(m, build(m, "tc3-get", text("x"), creds=Q_STEPS)), "FailedOperation.NoFreeAmount", NO_FREE_EN)
     assert_error(call(m, build(m, "v1-sha1-get", text("x"), creds=Q_STEPS, language="en-US")),
                  "FailedOperation.NoFreeAmount", NO_FREE_EN)
 
@@ -316,7 +318,8 @@ def test_21_failed_requests_do_not_consume(quota) -> None:
 def test_20_dry_run_does_not_consume_quota(quota) -> None:
     m = quota
     for kind, dry in (("tc3-post", True), ("v1-sha1-post", "true"), ("v1-sha256-get", "true")):
-        assert_error(call(m, build(m, kind, text("abcdefghij", DryRun=dry), creds=Q_DRY)), "DryRunOperation", DRY_RUN_ZH)
+        assert_error(call(m, build(m, kind, text("abcdefghij", DryRun=dry), creds=Q_DRY, language="zh-CN")),
+                     "DryRunOperation", DRY_RUN_ZH)
     assert_error(call(m, build(m, "tc3-post", batch(["abcde", "fghij"]) | {"DryRun": True}, creds=Q_DRY,
                                 action="TextTranslateBatch")), "DryRunOperation")
     assert ok(call(m, build(m, "tc3-post", text("abcdefghij"), creds=Q_DRY)))["UsedAmount"] == 10

@@ -277,13 +277,18 @@ def test_environment_account_replaces_a_fixture_account() -> None:
         assert_translated(call(m, build(m, "tc3-post", creds=c)), "hello")
 
 
-def test_malformed_environment_secret_id_is_added_and_refused_like_tencent() -> None:
+def test_malformed_environment_secret_id_is_added_with_a_warning_and_answered() -> None:
+    """An id in the account store is well formed by definition (check 9): the warning says
+    it is no real key's form, and its requests are answered."""
     c = Credentials("AKIDshort", "k")
     with launch(["--listen", "127.0.0.1:0", "--fixtures", FIXTURES], env=clean_env(tencent_env(c))) as m:
-        m.wait_stderr(lambda line: "TENCENTCLOUD_SECRET_ID" in line and "InvalidSecretId" in line)
-        assert_error(call(m, build(m, "tc3-post", creds=c)), "AuthFailure.InvalidSecretId")
+        m.wait_stderr(lambda line: "TENCENTCLOUD_SECRET_ID" in line and "accepts it" in line)
+        assert_translated(call(m, build(m, "tc3-post", creds=c)), TEXT["SourceText"])
         ids = [a["secret_id"] for a in Admin.of(m).get("accounts")[1]["accounts"]]
         assert "AKIDshort" in ids
+    # Unknown to the store, the same id is refused for its form.
+    with launch(["--listen", "127.0.0.1:0", "--fixtures", FIXTURES], env=clean_env({})) as m:
+        assert_error(call(m, build(m, "tc3-post", creds=c)), "AuthFailure.InvalidSecretId")
 
 
 def test_secret_id_without_key_adds_nothing() -> None:

@@ -41,7 +41,8 @@ INIT_S, SUCCESS_S = 1.0, 3.0
 POLL_S = 0.1
 SLACK_S = 0.02          # the mock truncates its clock to milliseconds
 DEADLINE_S = 6.0        # from a task's creation to its end, generously
-TASK_ID = re.compile(r"^[0-9a-f]{16}$")
+# Digit strings, as the documentation's examples ("100001"; docs/fidelity.md).
+TASK_ID = re.compile(r"^[1-9][0-9]{9}$")
 
 TEXT = "Hello, 世界! 😀 tmt\nline two\n"
 NON_UTF8 = "café".encode("latin-1")
@@ -294,7 +295,7 @@ def test_lifecycle_txt(mock: MockProcess) -> None:
             expect_init(data, task)
             assert sent - t1 < INIT_S + SLACK_S, f"init {sent - t1:.3f} s after creation"
         elif data["Status"] == "wait":
-            assert data == {"TaskId": task, "Status": "wait", "FileData": None, "Message": None,
+            assert data == {"TaskId": task, "Status": "wait", "FileData": "", "Message": "",
                             "Progress": 50, "UsedAmount": 0}, data
             assert received - t0 >= INIT_S - SLACK_S, f"wait already {received - t0:.3f} s after creation"
             assert sent - t1 < SUCCESS_S + SLACK_S, f"wait {sent - t1:.3f} s after creation"
@@ -354,7 +355,7 @@ def test_url_task_fails_with_message(mock: MockProcess, early: Early, name: str)
     assert data["Status"] == "fail", data
     assert isinstance(data["Message"], str) and data["Message"], data
     assert "Url" in data["Message"], data
-    assert data["FileData"] is None and data["UsedAmount"] == 0, data
+    assert data["FileData"] == "" and data["UsedAmount"] == 0, data
     assert data["Progress"] == 0, data
     # It stays failed.
     assert get(mock, task) == data
@@ -414,7 +415,7 @@ def test_document_missing(mock: MockProcess, params: dict[str, Any], name: str) 
 
 def test_free_tier_has_no_file_quota(mock: MockProcess) -> None:
     assert_error(
-        post(mock, "FileTranslate", file_params(TEXT), FREE), "FailedOperation.UserHasNoFreeAmount",
+        post(mock, "FileTranslate", file_params(TEXT), FREE, language="zh-CN"), "FailedOperation.UserHasNoFreeAmount",
         "本月免费额度已用完，如需继续使用您可以在机器翻译控制台购买资源包或开通后付费使用。",
     )
     # Check 20 (DryRun) comes before check 21 (quota).

@@ -186,7 +186,7 @@ def test_llm_targets(mock: MockProcess, target: str) -> None:
 @pytest.mark.parametrize("kind", ["bmp", "pdf", "gif", "empty-ish"])
 def test_llm_decode_error(mock: MockProcess, kind: str) -> None:
     data = {"bmp": bmp(), "pdf": PDF, "gif": GIF, "empty-ish": b"\x00\x00\x00"}[kind]
-    assert_error(post(mock, "ImageTranslateLLM", {"Data": b64(data), "Target": "zh"}),
+    assert_error(post(mock, "ImageTranslateLLM", {"Data": b64(data), "Target": "zh"}, language="zh-CN"),
                  "FailedOperation.DecodeErr", "图片解码失败")
     assert_error(post(mock, "ImageTranslateLLM", {"Data": b64(data), "Target": "zh"}, language="en-US"),
                  "FailedOperation.DecodeErr", "The image could not be decoded.")
@@ -194,7 +194,8 @@ def test_llm_decode_error(mock: MockProcess, kind: str) -> None:
 
 def test_llm_unknown_url_is_download_error(mock: MockProcess) -> None:
     assert_error(
-        post(mock, "ImageTranslateLLM", {"Data": "", "Url": "https://example.com/not-in-fixtures.png", "Target": "zh"}),
+        post(mock, "ImageTranslateLLM", {"Data": "", "Url": "https://example.com/not-in-fixtures.png", "Target": "zh"},
+             language="zh-CN"),
         "FailedOperation.DownloadErr", "图片下载出错",
     )
 

@@ -3,8 +3,8 @@ rule scoped to the test's own account, and by a magic value in a text parameter.
 
 Each test makes a fresh account over the admin API (a random well-formed SecretId) and
 scopes its rules to it, so the tests are isolated from each other and from the module's
-other clients. Expected messages come from GET /_mock/catalogue (zh-CN by default, en-US
-with X-TC-Language), exactly; the catalogue's FAQ list is checked against the list below.
+other clients. Expected messages come from GET /_mock/catalogue (en-US by default, zh-CN
+with X-TC-Language: zh-CN), exactly; the catalogue's FAQ list is checked against the list below.
 """
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ FAQ_CODES = [
 ]
 assert len(FAQ_CODES) == 38 and len(set(FAQ_CODES)) == 38
 
-# (X-TC-Language sent, key of the catalogue's messages): zh-CN is the default.
-LANGS = [(None, "zh-CN"), ("en-US", "en-US")]
+# (X-TC-Language sent, key of the catalogue's messages): en-US is the default.
+LANGS = [(None, "en-US"), ("zh-CN", "zh-CN")]
 
 BATCH = {"Source": "en", "Target": "zh", "ProjectId": 0}
 DETECT_TEXT = "Das ist ein schöner Tag."
@@ -278,7 +278,7 @@ def test_rule_custom_message(mock: MockProcess, adm: Admin, creds: Credentials) 
     adm.add_fault(match={"secret_id": creds.secret_id}, error="InternalError.BackendTimeout",
                   message=custom, times=2)
     # The rule's message is the answer's, whatever the language asked for.
-    for language in (None, "en-US"):
+    for language in (None, "zh-CN"):
         assert_error(call(mock, build(mock, "tc3-post", creds=creds, language=language)),
                      "InternalError.BackendTimeout", custom)
     assert_translated(call(mock, build(mock, "tc3-post", creds=creds)), TEXT["SourceText"])

@@ -35,7 +35,6 @@ SOURCE_TEXT = "hello 世界 😀 <b>&+1"
 
 
 MSG_SIGNATURE_EN = "The provided credentials could not be validated. Please check your signature is correct."
-MSG_SIGNATURE_ZH = "请求签名验证失败，请检查您的签名计算是否正确。"
 MSG_NOT_FOUND_EN = "The SecretId is not found, please ensure that your SecretId is correct."
 MSG_NOT_FOUND_ZH = "SecretId不存在，请输入正确的密钥。"
 
@@ -154,14 +153,15 @@ def test_wrong_secret_key_is_signature_failure(mock: MockProcess, sign_method: s
 
 
 @pytest.mark.parametrize("sign_method,method", SIGN_CASES)
-def test_signature_failure_message_defaults_to_chinese(mock: MockProcess, sign_method: str, method: str) -> None:
-    # The Node SDK sends no X-TC-Language / Language unless profile.language is set.
+def test_signature_failure_message_defaults_to_english(mock: MockProcess, sign_method: str, method: str) -> None:
+    # The Node SDK sends no X-TC-Language / Language unless profile.language is set; production
+    # then answers in English (docs/fidelity.md).
     answer = run_once(
         run_message(mock, secret_key="wrong", sign_method=sign_method, method=method, language=None)
     )
     error = expect_error(answer)
     assert (error["kind"], error["code"]) == ("api", "AuthFailure.SignatureFailure"), error
-    assert error["message"] == MSG_SIGNATURE_ZH, error
+    assert error["message"] == MSG_SIGNATURE_EN, error
     assert UUID.match(error.get("request_id") or ""), error
 
 

@@ -53,6 +53,8 @@ def chunk(session: str, seq: int, is_end: int = 0, n: int = 6400, **over: Any) -
 
 
 def speech(mock: MockProcess, params: dict[str, Any], creds: Credentials = DEFAULT, **kw: Any):
+    # The MSG_* texts are the definitions' Chinese ones: ask for them (English is the default).
+    kw.setdefault("language", "zh-CN")
     return call(mock, tc3(mock, creds, action="SpeechTranslate", **kw).post(params).request)
 
 

@@ -438,7 +438,7 @@ def test_precall_results_feed_the_call(tmp_path: Path, suite_mock: Mock, monkeyp
     [r] = runners.run(m, [sc], suite_mock)
     assert r.verdict is Verdict.PASS, (r.differences, r.error, r.answer)
     task = r.journal[0]["params"]["TaskId"]
-    assert len(task) == 16 and r.answer["response"]["Data"]["TaskId"] == task
+    assert task.isdigit() and r.answer["response"]["Data"]["TaskId"] == task
     with pytest.raises(runners.SetupError, match="has no"):
         runners.resolve({"x": ["{{precalls[0].Data.Nope}}"]}, [{"Data": {}}])
     assert runners.resolve({"x": ["{{precalls[0].A[1]}}", 3]}, [{"A": [5, "b"]}]) == {"x": ["b", 3]}

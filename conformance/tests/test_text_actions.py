@@ -360,7 +360,7 @@ OBSERVED_CASES: list[tuple[str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize("language", [None, "en-US"], ids=["zh", "en"])
+@pytest.mark.parametrize("language", [None, "zh-CN", "en-US"], ids=["default", "zh", "en"])
 @pytest.mark.parametrize("kind", ["tc3-post", "v1-sha1-get"])
 @pytest.mark.parametrize("action, src, tgt", OBSERVED_CASES, ids=[f"{a}-{s}-{t}" for a, s, t in OBSERVED_CASES])
 def test_19_observed_dialect(mock, action, src, tgt, kind, language) -> None:
@@ -410,7 +410,7 @@ DOCUMENTED_CASES: list[tuple[str, str, str, tuple[str, str, str]]] = [
 ]
 
 
-@pytest.mark.parametrize("language, lang", [(None, "zh"), ("en-US", "en")], ids=["zh", "en"])
+@pytest.mark.parametrize("language, lang", [(None, "en"), ("zh-CN", "zh"), ("en-US", "en")], ids=["default", "zh", "en"])
 @pytest.mark.parametrize("kind", ["tc3-post", "v1-sha256-post"])
 @pytest.mark.parametrize("action, src, tgt, expected", DOCUMENTED_CASES,
                          ids=[f"{a}-{s}-{t}" for a, s, t, _ in DOCUMENTED_CASES])
@@ -451,8 +451,9 @@ def test_19_source_auto_in_batch(mock) -> None:
 
 
 @pytest.mark.parametrize("language, message", [
-    (None, "暂时无法识别该语种。"), ("en-US", "The language of the text cannot be recognized at the moment."),
-], ids=["zh", "en"])
+    ("zh-CN", "暂时无法识别该语种。"), ("en-US", "The language of the text cannot be recognized at the moment."),
+    (None, "The language of the text cannot be recognized at the moment."),
+], ids=["zh", "en", "default"])
 @pytest.mark.parametrize("kind", KINDS3)
 def test_19_source_auto_unrecognizable(mock, kind, language, message) -> None:
     for s in ("12345 !!!", "😀😀 ...", "   "):
@@ -469,7 +470,8 @@ DRY_EN = "DryRun operation: the request would have succeeded, but the DryRun par
 DRY_ACTIONS = [a for a in BASE if a != "GetFileTranslate"]
 
 
-@pytest.mark.parametrize("language, lang", [(None, "zh"), ("en-US", "en")], ids=["zh", "en"])
+# No X-TC-Language is English (docs/fidelity.md); zh-CN when asked.
+@pytest.mark.parametrize("language, lang", [(None, "en"), ("zh-CN", "zh"), ("en-US", "en")], ids=["default", "zh", "en"])
 @pytest.mark.parametrize("kind", ["tc3-post", "v1-sha1-post", "v1-sha256-get", "tc3-get"])
 @pytest.mark.parametrize("action", DRY_ACTIONS)
 def test_20_dry_run(mock, action, kind, language, lang) -> None:

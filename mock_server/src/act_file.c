@@ -225,14 +225,15 @@ task_data(const struct task *t, long long now_ms)
 		crypto_base64(t->t_result, t->t_result_len, b64);
 		json_object_set_new(data, "FileData", json_string(b64));
 		free(b64);
-	} else
-		json_object_set_new(data, "FileData", json_null());
+	} else	/* "" as the documented example shows, not null: a Go or
+		 * Java client may dereference it. */
+		json_object_set_new(data, "FileData", json_string(""));
 	if (ts == TS_FAIL)
 		json_object_set_new(data, "Message", json_string("The mock "
 		    "downloads nothing: the document at `Url` was not fetched. "
 		    "Send it in `Data` (SourceType 1)."));
 	else
-		json_object_set_new(data, "Message", json_null());
+		json_object_set_new(data, "Message", json_string(""));
 	json_object_set_new(data, "Progress", json_integer(progress));
 	json_object_set_new(data, "UsedAmount",
 	    json_integer(ts == TS_SUCCESS ? t->t_used : 0));
@@ -598,8 +599,10 @@ act_file_translate(struct act_ctx *c, struct act_result *res)
 	}
 	t = xcalloc(1, sizeof *t);
 	do {
-		snprintf(t->t_id, sizeof t->t_id, "%016llx",
-		    (unsigned long long)rng_next());
+		/* Digit strings, as the documentation's ("100001"); ten
+		 * digits leave 9e9 ids to draw from. */
+		snprintf(t->t_id, sizeof t->t_id, "%llu", 1000000000ULL +
+		    (unsigned long long)(rng_next() % 9000000000ULL));
 	} while (task_find(t->t_id, now_ms) != NULL);
 	t->t_owner = xstrdup(c->ac_secret_id != NULL ? c->ac_secret_id : "");
 	t->t_created_ms = now_ms;

@@ -410,8 +410,17 @@ llm_rules(struct act_ctx *c, struct act_result *res)
 	const struct image_entry *e;
 	enum image_type type;
 	enum lang_check lc;
-	bool has_url = url != NULL && *url != '\0';
+	bool has_url;
 
+	/* The definition of 2025-05-15 (--api-version-date) had Url alone:
+	 * no Data is Data "", and no Target leaves nothing to translate to. */
+	if (data == NULL)
+		data = "";
+	if (target == NULL) {
+		act_fail_cat(c, res, "MissingParameter", "Target");
+		return NULL;
+	}
+	has_url = url != NULL && *url != '\0';
 	/* One image: Data, or Url with Data "". */
 	if (*data == '\0' && !has_url) {
 		act_fail_cat(c, res, "MissingParameter", "Data");

@@ -120,6 +120,20 @@ act_text_translate_batch(struct act_ctx *c, struct act_result *res)
 	res->ar_resp = resp;
 }
 
+/* The Lang values of LanguageDetect's definition, in detector codes. */
+static bool
+detect_answer_documented(const char *lang)
+{
+	static const char *const documented[] = { "zh", "en", "ja", "ko", "de",
+		"fr", "es", "it", "tr", "ru", "pt", "vi", "id", "ms", "th", NULL };
+	size_t i;
+
+	for (i = 0; documented[i] != NULL; i++)
+		if (strcmp(documented[i], lang) == 0)
+			return true;
+	return false;
+}
+
 void
 act_language_detect(struct act_ctx *c, struct act_result *res)
 {
@@ -128,7 +142,11 @@ act_language_detect(struct act_ctx *c, struct act_result *res)
 
 	if (!check_length(c, cp_len(text), DETECT_TEXT_LIMIT, res))
 		return;
-	if ((lang = detect_language(text, strlen(text))) == NULL) {
+	/* Lang is one of the 15 codes of its documented list; a language the
+	 * detector knows beyond them (ar, hi: Source auto translates them) is
+	 * one LanguageDetect does not recognise. */
+	if ((lang = detect_language(text, strlen(text))) == NULL ||
+	    !detect_answer_documented(lang)) {
 		act_fail_cat(c, res, "FailedOperation.LanguageRecognitionErr", NULL);
 		return;
 	}

@@ -162,6 +162,29 @@ set_text_limit(const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
+/* A YYYY-MM-DD day from the first definition on: the parameters and
+ * actions of the newest definition published by then (schema.c). */
+static int
+set_api_version_date(const char *arg, char *err, size_t errlen)
+{
+	int y, m, d, len = 0;
+
+	if (sscanf(arg, "%4d-%2d-%2d%n", &y, &m, &d, &len) != 3 || len != 10 ||
+	    strlen(arg) != 10 || m < 1 || m > 12 || d < 1 || d > 31) {
+		snprintf(err, errlen, "--api-version-date: \"%s\" is not a date "
+		    "YYYY-MM-DD", arg);
+		return -1;
+	}
+	if (strcmp(arg, API_FIRST_DATE) < 0) {
+		snprintf(err, errlen, "--api-version-date: %s is before the first "
+		    "published definition the mock knows (%s)", arg, API_FIRST_DATE);
+		return -1;
+	}
+	free(conf.c_api_date);
+	conf.c_api_date = xstrdup(arg);
+	return 0;
+}
+
 static int
 set_language_errors(const char *arg, char *err, size_t errlen)
 {
@@ -466,6 +489,8 @@ static const struct opt opts[] = {
 	  "demand service `tmt` and the exact Host in TC3 signatures" },
 	{ "text-limit", 0, "N", set_text_limit,
 	  "UnsupportedOperation.TextTooLong from N characters (default 6000; 2000 is the FAQ's)" },
+	{ "api-version-date", 0, "YYYY-MM-DD", set_api_version_date,
+	  "the actions and parameters of the API definition of that day (default: the newest of each action)" },
 	{ "language-errors", 0, "observed|documented", set_language_errors,
 	  "unsupported languages as the live service answers (default) or as documented" },
 	{ "no-rate-limit", 0, NULL, set_no_rate_limit,

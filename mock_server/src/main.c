@@ -201,5 +201,6 @@ out:
 	free(conf.c_tls_cert);
 	free(conf.c_tls_key);
 	free(conf.c_tls_ca_out);
+	free(conf.c_api_date);
 	return rc;
 }

@@ -96,10 +96,13 @@ claimed_identity(struct pctx *c, char **id, const char **sign_method)
 		*id = xstrdup(cred);
 }
 
+/* English unless zh-CN is asked for: with no X-TC-Language (the Node and
+ * Java SDKs send none) every public production answer is English
+ * (docs/fidelity.md). */
 static bool
 lang_is_en(const char *lang)
 {
-	return lang != NULL && strcasecmp(lang, "en-US") == 0;
+	return lang == NULL || strcasecmp(lang, "zh-CN") != 0;
 }
 
 /* Checks 1 and 2: method and size. */
@@ -136,17 +139,42 @@ check_transport(struct pctx *c)
 	return true;
 }
 
+/* Whether a body that is not JSON reads as a v1 form: name=value pairs
+ * with a Signature among them. */
+static bool
+looks_like_v1_form(const unsigned char *body, size_t len)
+{
+	struct kv *kv;
+	size_t n;
+	const char *err;
+	bool v1;
+
+	if (form_decode((const char *)body, len, &kv, &n, &err) != 0)
+		return false;
+	v1 = kv_get(kv, n, "Signature") != NULL;
+	kv_free(kv, n);
+	return v1;
+}
+
 /* Check 3: the body (or query) decodes; decides v1 or v3. */
 static bool
 check_decode(struct pctx *c)
 {
 	const struct req *r = c->p_req;
-	const char *err = NULL;
+	const char *err = NULL, *auth = req_header(r, "Authorization");
 	json_error_t jerr;
 
 	if (r->r_method == RM_POST && r->r_body_kind == RB_JSON) {
 		c->p_params = json_loadb((const char *)r->r_body, r->r_body_len,
 		    JSON_REJECT_DUPLICATES, &jerr);
+		if (c->p_params == NULL && auth == NULL &&
+		    looks_like_v1_form(r->r_body, r->r_body_len)) {
+			fail_msg(c, "InvalidParameter", xstrdup("The request body "
+			    "is labelled `Content-Type: application/json` but is a "
+			    "form with a `Signature` parameter (a v1 request): send "
+			    "it as application/x-www-form-urlencoded."));
+			return false;
+		}
 		if (c->p_params == NULL || !json_is_object(c->p_params)) {
 			fail_msg(c, "InvalidParameter", xasprintf(
 			    "The request body is not a JSON object: %s.",
@@ -173,8 +201,14 @@ check_decode(struct pctx *c)
 		c->p_from_form = true;
 	}
 
-	c->p_v3 = req_header(r, "Authorization") != NULL ||
-	    req_header(r, "X-TC-Action") != NULL || r->r_body_kind == RB_JSON;
+	/* The scheme is the signature's: TC3 signs in Authorization, v1 in
+	 * the Signature parameter. A GET's parameters are its query whatever
+	 * its Content-Type says (a v1 GET labelled application/json is v1).
+	 * Without either, the headers (or a JSON body) tell which was meant,
+	 * for check 4 to name what is missing. */
+	c->p_v3 = auth != NULL || (kv_get(c->p_form, c->p_nform, "Signature") ==
+	    NULL && (req_header(r, "X-TC-Action") != NULL ||
+	    (r->r_method == RM_POST && r->r_body_kind == RB_JSON)));
 	c->p_lang_en = lang_is_en(c->p_v3 ?
 	    req_header(r, "X-TC-Language") : kv_get(c->p_form, c->p_nform, "Language"));
 	if (c->p_params == NULL) {
@@ -205,11 +239,22 @@ check_common(struct pctx *c)
 	const char *sm;
 	size_t i;
 
-	for (i = 0; i < sizeof required / sizeof required[0]; i++)
-		if ((*dst[i] = common(c, required[i].v3, required[i].v1)) == NULL) {
-			fail(c, "MissingParameter", required[i].v1);
-			return false;
+	const char *region_sent = c->p_v3 ? req_header(c->p_req, "X-TC-Region") :
+	    kv_get(c->p_form, c->p_nform, "Region");
+	long long nonce;
+
+	for (i = 0; i < sizeof required / sizeof required[0]; i++) {
+		if ((*dst[i] = common(c, required[i].v3, required[i].v1)) != NULL)
+			continue;
+		/* An empty X-TC-Region is a bad value, not a missing one: check 7
+		 * answers InvalidParameterValue as production did. */
+		if (dst[i] == &c->p_region && region_sent != NULL) {
+			c->p_region = "";
+			continue;
 		}
+		fail(c, "MissingParameter", required[i].v1);
+		return false;
+	}
 	if (c->p_v3 && req_header(c->p_req, "Authorization") == NULL) {
 		fail(c, "MissingParameter", "Authorization");
 		return false;
@@ -223,10 +268,25 @@ check_common(struct pctx *c)
 			fail(c, "MissingParameter", "Signature");
 			return false;
 		}
+		if (common(c, NULL, "Nonce") == NULL) {
+			fail(c, "MissingParameter", "Nonce");
+			return false;
+		}
 	}
 	if (!str_is_decimal(c->p_timestamp, &c->p_ts)) {
 		fail(c, "InvalidParameter", "Parameter `Timestamp` type error.");
 		return false;
+	}
+	/* v1's Nonce is an integer (the observed message); a sign or a
+	 * negative one is refused too (mock convention: "a random positive
+	 * integer", and Node's 0 must pass). */
+	if (!c->p_v3) {
+		const char *n = common(c, NULL, "Nonce");
+
+		if (!(*n >= '0' && *n <= '9') || !str_is_decimal(n, &nonce)) {
+			fail(c, "InvalidParameter", "Parameter `Nonce` type error.");
+			return false;
+		}
 	}
 	c->p_token = common(c, "X-TC-Token", "Token");
 	c->p_out->o_action = xstrdup(c->p_action);
@@ -240,7 +300,8 @@ check_common(struct pctx *c)
 static bool
 check_target(struct pctx *c)
 {
-	if (action_find(c->p_action) == NULL) {
+	/* --api-version-date: an action its definition lacks is unknown. */
+	if (action_offered(c->p_action) == NULL) {
 		fail(c, "InvalidAction", NULL);
 		return false;
 	}
@@ -326,7 +387,11 @@ check_credentials(struct pctx *c)
 			verify(c, a, &c->p_out->o_verify);
 		return true;
 	}
-	if (!cred_secret_id_well_formed(c->p_secret_id)) {
+	/* Check 9: only an unknown id that claims the AKID form and breaks it;
+	 * production answers SecretIdNotFound for "null" and numeric app ids,
+	 * and an id in the account store is well formed by definition. */
+	if (a == NULL && strncmp(c->p_secret_id, "AKID", 4) == 0 &&
+	    !cred_secret_id_well_formed(c->p_secret_id)) {
 		fail(c, "AuthFailure.InvalidSecretId", NULL);
 		return false;
 	}

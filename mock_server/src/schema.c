@@ -1,7 +1,12 @@
 /*
  * schema.c: the eight actions and their parameters (docs/behaviour.md), as
  * one table, and check 18 driven by it: unknown names, then missing ones,
- * then wrong types, then bad values. Form-encoded requests (v1, TC3 GET)
+ * then wrong types, then bad values. The table follows the published API definitions revision by
+ * revision (dates of tccli's api.json commits): each action and parameter
+ * carries the date it appeared and the date it went, so --api-version-date
+ * can pin the definition of a day. mock_server/tests/vectors/
+ * api-definitions.json holds those facts as data, and test_schema.c fails
+ * when the two drift (docs/fidelity.md). Form-encoded requests (v1, TC3 GET)
  * carry every value as a string; validation converts them in place, so the
  * actions read typed JSON whatever the encoding was.
  */
@@ -22,6 +27,15 @@ static const long long enum_bit[] = { 0, 1, -1 };
 #define OPT false
 #define P(name, type, req, ...) \
 	{ .pd_name = (name), .pd_type = (type), .pd_required = (req), __VA_ARGS__ }
+/* Dates of the definitions' revisions that changed TMT (tccli commits). */
+#define D_2020_09_07 "2020-09-07"	/* the first api.json */
+#define D_2022_05_18 "2022-05-18"	/* FileTranslate, GetFileTranslate */
+#define D_2024_07_04 "2024-07-04"	/* TermRepoIDList, SentRepoIDList */
+#define D_2025_05_15 "2025-05-15"	/* ImageTranslateLLM (Url only) */
+#define D_2025_05_16 "2025-05-16"	/* ImageTranslateLLM Data, Target */
+#define D_2026_03_13 "2026-03-13"	/* six actions dropped */
+#define D_2026_06_24 "2026-06-24"	/* ImageTranslateLLM Mode */
+#define D_2026_07_08 "2026-07-08"	/* TextTranslate dropped */
 
 static const struct param_def p_text[] = {
 	P("SourceText", PT_STRING, REQ),
@@ -29,8 +43,8 @@ static const struct param_def p_text[] = {
 	P("Target", PT_STRING, REQ),
 	P("ProjectId", PT_INT, REQ),
 	P("UntranslatedText", PT_STRING, OPT),
-	P("TermRepoIDList", PT_STRLIST, OPT),
-	P("SentRepoIDList", PT_STRLIST, OPT),
+	P("TermRepoIDList", PT_STRLIST, OPT, .pd_since = D_2024_07_04),
+	P("SentRepoIDList", PT_STRLIST, OPT, .pd_since = D_2024_07_04),
 	{ .pd_name = NULL },
 };
 
@@ -39,8 +53,8 @@ static const struct param_def p_batch[] = {
 	P("Target", PT_STRING, REQ),
 	P("ProjectId", PT_INT, REQ),
 	P("SourceTextList", PT_STRLIST, REQ),
-	P("TermRepoIDList", PT_STRLIST, OPT),
-	P("SentRepoIDList", PT_STRLIST, OPT),
+	P("TermRepoIDList", PT_STRLIST, OPT, .pd_since = D_2024_07_04),
+	P("SentRepoIDList", PT_STRLIST, OPT, .pd_since = D_2024_07_04),
 	{ .pd_name = NULL },
 };
 
@@ -59,7 +73,7 @@ static const struct param_def p_speech[] = {
 	P("IsEnd", PT_INT, REQ, .pd_ints = enum_bit),
 	P("Data", PT_BASE64, REQ),
 	P("ProjectId", PT_INT, OPT),
-	/* Deprecated ("disabled") in the definition, still accepted. */
+	/* "disabled" in the definition since 2024-05-21, still accepted. */
 	P("Mode", PT_STRING, OPT),
 	P("TransType", PT_INT, OPT),
 	{ .pd_name = NULL },
@@ -76,10 +90,13 @@ static const struct param_def p_image[] = {
 };
 
 static const struct param_def p_image_llm[] = {
-	/* Required, but "" when Url carries the image. */
-	P("Data", PT_BASE64, REQ),
-	P("Target", PT_STRING, REQ),
+	/* Required, but "" when Url carries the image. The first revision
+	 * (2025-05-15) had Url alone. */
+	P("Data", PT_BASE64, REQ, .pd_since = D_2025_05_16),
+	P("Target", PT_STRING, REQ, .pd_since = D_2025_05_16),
 	P("Url", PT_STRING, OPT),
+	/* 0: the "pro" model, 1: "lite"; default 0. */
+	P("Mode", PT_INT, OPT, .pd_ints = enum_bit, .pd_since = D_2026_06_24),
 	{ .pd_name = NULL },
 };
 
@@ -100,20 +117,41 @@ static const struct param_def p_get_file[] = {
 	{ .pd_name = NULL },
 };
 
-/* Default QPS per action: the API overview page (docs/behaviour.md, Rate limits). */
+/*
+ * Default QPS per action: the API overview page (docs/behaviour.md, Rate
+ * limits). An action without
+ * ad_since was in the first api.json. Actions dropped from the definitions
+ * are still served unless --api-version-date pins a later definition
+ * (mock convention: clients built on the older SDKs still call them).
+ */
 static const struct action_def actions[] = {
-	{ "TextTranslate", act_text_translate, p_text, 5 },
-	{ "TextTranslateBatch", act_text_translate_batch, p_batch, 5 },
-	{ "LanguageDetect", act_language_detect, p_detect, 5 },
-	{ "SpeechTranslate", act_speech_translate, p_speech, 5 },
-	{ "ImageTranslate", act_image_translate, p_image, 5 },
-	{ "ImageTranslateLLM", act_image_translate_llm, p_image_llm, 1 },
-	{ "FileTranslate", act_file_translate, p_file, 5 },
-	{ "GetFileTranslate", act_get_file_translate, p_get_file, 20 },
+	{ "TextTranslate", act_text_translate, p_text, 5,
+	  .ad_until = D_2026_07_08 },
+	{ "TextTranslateBatch", act_text_translate_batch, p_batch, 5,
+	  .ad_until = D_2026_03_13 },
+	{ "LanguageDetect", act_language_detect, p_detect, 5,
+	  .ad_until = D_2026_03_13 },
+	{ "SpeechTranslate", act_speech_translate, p_speech, 5,
+	  .ad_until = D_2026_03_13 },
+	{ "ImageTranslate", act_image_translate, p_image, 5,
+	  .ad_until = D_2026_03_13 },
+	{ "ImageTranslateLLM", act_image_translate_llm, p_image_llm, 1,
+	  .ad_since = D_2025_05_15 },
+	{ "FileTranslate", act_file_translate, p_file, 5,
+	  .ad_since = D_2022_05_18, .ad_until = D_2026_03_13 },
+	{ "GetFileTranslate", act_get_file_translate, p_get_file, 20,
+	  .ad_since = D_2022_05_18, .ad_until = D_2026_03_13 },
 };
 
 /* Every action accepts DryRun (check 20; mock convention). */
 static const struct param_def p_dry_run = P("DryRun", PT_BOOL, OPT);
+
+const struct action_def *
+action_table(size_t *n)
+{
+	*n = sizeof actions / sizeof actions[0];
+	return actions;
+}
 
 const struct action_def *
 action_find(const char *name)
@@ -126,6 +164,36 @@ action_find(const char *name)
 	return NULL;
 }
 
+/* since <= date < until; YYYY-MM-DD compares as text. */
+static bool
+in_span(const char *since, const char *until, const char *date)
+{
+	return (since == NULL || strcmp(since, date) <= 0) &&
+	    (until == NULL || strcmp(date, until) < 0);
+}
+
+bool
+action_defined(const struct action_def *ad, const char *date)
+{
+	return date == NULL || in_span(ad->ad_since, ad->ad_until, date);
+}
+
+bool
+param_defined(const struct param_def *p, const char *date)
+{
+	return date == NULL ? p->pd_until == NULL :
+	    in_span(p->pd_since, p->pd_until, date);
+}
+
+const struct action_def *
+action_offered(const char *name)
+{
+	const struct action_def *ad = action_find(name);
+
+	return ad != NULL && action_defined(ad, conf.c_api_date) ? ad : NULL;
+}
+
+/* The parameter as the pinned (or newest) definition has it. */
 static const struct param_def *
 param_find(const struct action_def *ad, const char *name)
 {
@@ -133,7 +201,7 @@ param_find(const struct action_def *ad, const char *name)
 
 	for (p = ad->ad_params; p->pd_name != NULL; p++)
 		if (strcmp(p->pd_name, name) == 0)
-			return p;
+			return param_defined(p, conf.c_api_date) ? p : NULL;
 	return strcmp(name, p_dry_run.pd_name) == 0 ? &p_dry_run : NULL;
 }
 
@@ -279,7 +347,8 @@ schema_check(const struct action_def *ad, json_t *params, bool from_form,
 			return false;
 		}
 	for (p = ad->ad_params; p->pd_name != NULL; p++)
-		if (p->pd_required && ((v = json_object_get(params, p->pd_name)) == NULL ||
+		if (p->pd_required && param_defined(p, conf.c_api_date) &&
+		    ((v = json_object_get(params, p->pd_name)) == NULL ||
 		    json_is_null(v))) {
 			res->ar_err_code = "MissingParameter";
 			res->ar_err_msg = xasprintf("The request is missing a required "

@@ -29,6 +29,8 @@
 /* Size limits of check 2 (docs/behaviour.md, Order of checks). */
 #define TM_MAX_GET_URI (32 * 1024)
 #define TM_MAX_V1_BODY (1024 * 1024)
+/* Longest SecretId of the AKID form check 9 accepts (mock convention). */
+#define TM_SECRET_ID_MAX 128
 #define TM_MAX_V3_BODY (10 * 1024 * 1024)
 /* Bodies above this never reach the pipeline: evhttp answers 413 itself. */
 #define TM_MAX_WIRE_BODY (16 * 1024 * 1024)
@@ -435,6 +437,7 @@ struct conf {
 	long long c_file_max_tasks;	/* FileTranslate tasks kept */
 	long long c_file_max_bytes;	/* their documents, in all */
 	bool	 c_admin_open;		/* beyond loopback without a token: allowed */
+	char	*c_api_date;		/* --api-version-date; NULL: newest */
 };
 extern struct conf conf;
 /* 0: run; 1: exit 0 (help/version printed); 2: bad usage (message printed).
@@ -507,6 +510,10 @@ struct param_def {
 	const char *const *pd_strs;		/* allowed strings, NULL-terminated */
 	const long long	*pd_ints;		/* allowed integers, -1-terminated */
 	bool		 pd_nonneg;
+	/* Definition dates (YYYY-MM-DD, tccli's api.json commits; see
+	 * docs/fidelity.md): first revision with the parameter, and the first
+	 * without it again (NULL: still there). */
+	const char	*pd_since, *pd_until;
 };
 struct act_ctx;
 /* Result of an action: either resp (a new reference), or json (the same
@@ -525,8 +532,22 @@ struct action_def {
 	act_fn		 ad_fn;
 	const struct param_def *ad_params;	/* NULL-name-terminated */
 	int		 ad_qps;		/* default rate limit */
+	const char	*ad_since, *ad_until;	/* as pd_since, pd_until */
 };
+/* Every action the mock knows, whatever --api-version-date says. */
 const struct action_def *action_find(const char *name);
+/* The action as the definition of --api-version-date has it: NULL when that
+ * definition lacks it. Without the option every action is offered. */
+const struct action_def *action_offered(const char *name);
+/* Whether the definition of date (NULL: the newest of the action) has p. */
+bool param_defined(const struct param_def *p, const char *date);
+/* Whether the definition of date (NULL: any) has the action. */
+bool action_defined(const struct action_def *ad, const char *date);
+/* The actions, for tests that compare them to the definitions. */
+const struct action_def *action_table(size_t *n);
+/* The oldest definition the table knows (tccli's first api.json of TMT). */
+#define API_FIRST_DATE "2020-09-07"
+
 /* Check 18. Converts form strings to their types in place. false: res set. */
 bool schema_check(const struct action_def *, json_t *params, bool from_form,
     struct act_result *res);

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tmtmock.h"
 
@@ -199,6 +200,26 @@ host_without_port(const char *host)
 	return xstrndup(host, (size_t)(colon - host));
 }
 
+/*
+ * Whether Host is a Tencent Cloud API endpoint (<product>[.region].
+ * tencentcloudapi.com, any port): the service its first label names is that
+ * product's, and a request signed for it is refused even when lenient. The
+ * leniency is for endpoints that name no product (an IP address,
+ * localhost, a container's name).
+ */
+static bool
+names_other_product(const char *host)
+{
+	static const char suffix[] = ".tencentcloudapi.com";
+	size_t n = strcspn(host, ":"), k = sizeof suffix - 1;
+
+	if (host[0] == '[')	/* an IPv6 literal */
+		return false;
+	if (n > 0 && host[n - 1] == '.')	/* a fully qualified name */
+		n--;
+	return n > k && strncasecmp(host + n - k, suffix, k) == 0;
+}
+
 static bool
 tc3_service_accepted(const char *service, const char *host, bool strict)
 {
@@ -207,7 +228,7 @@ tc3_service_accepted(const char *service, const char *host, bool strict)
 
 	if (strcmp(service, "tmt") == 0)
 		return true;
-	if (strict || host == NULL)
+	if (strict || host == NULL || names_other_product(host))
 		return false;
 	/* Node and Java sign endpoint.split(".")[0]: "127" for 127.0.0.1:9000,
 	 * "localhost:9000" for localhost:9000. */

@@ -583,14 +583,18 @@ test_file_tasks(void)
 	clock_set_offset(0);
 	id = file_new("txt", "hello world", "AKIDa", &made);
 	TSTREQ(err_code(&made), "(success)", "FileTranslate txt");
-	TCHECK(id != NULL && strlen(id) == 16, "a 16-digit TaskId: %s",
-	    id != NULL ? id : "(none)");
+	/* Digit strings, as the documentation's TaskIds. */
+	TCHECK(id != NULL && strlen(id) == 10 && strspn(id, "0123456789") == 10,
+	    "a 10-digit TaskId: %s", id != NULL ? id : "(none)");
 	if (id == NULL)
 		goto out;
 	got = file_get(id, "AKIDa");
 	TSTREQ(data_str(&got, "Status"), "init", "at once");
-	TCHECK(json_is_null(json_object_get(json_object_get(got.ar_resp, "Data"),
-	    "FileData")), "no FileData before success");
+	/* "" as documented, not null. */
+	TSTREQ(json_string_value(json_object_get(json_object_get(got.ar_resp,
+	    "Data"), "FileData")), "", "no FileData before success");
+	TSTREQ(json_string_value(json_object_get(json_object_get(got.ar_resp,
+	    "Data"), "Message")), "", "no Message before it fails");
 	result_free(&got);
 	got = file_get(id, "AKIDb");
 	TSTREQ(err_code(&got), "InvalidParameter", "another account's task");

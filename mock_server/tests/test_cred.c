@@ -33,12 +33,16 @@ test_secret_id_well_formed(void)
 		{ "", false },
 		{ "AKID", false },
 		{ "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPL", false },	/* 35 */
-		{ "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLEE", false },	/* 37 */
+		{ "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLEE", true },	/* 37 */
 		{ "akidz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", false },
 		{ "AKIEz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", false },
 		{ "XAKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPL", false },
-		{ "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPL-", false },
-		{ "AKIDz8krbsJ5yKBZQpn7_WFkmLPx3EXAMPLE", false },
+		/* Temporary (STS) keys: longer, with `_` and `-`. */
+		{ "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPL-", true },
+		{ "AKIDz8krbsJ5yKBZQpn7_WFkmLPx3EXAMPLE", true },
+		{ "AKID-Zy9_-Zy9_-Zy9_-Zy9_-Zy9_-Zy9_-Zy9_-Zy9_-Zy9_-Zy9_-Zy9_-Zy9_q0Rt", true },	/* 68 */
+		{ "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPL+", false },
+		{ "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPL/", false },
 		{ "AKID z8krbsJ5yKBZQpn74WFkmLPx3EXAMPL", false },
 		{ "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMP\xc3\xa9", false },
 	};

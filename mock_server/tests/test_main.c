@@ -31,6 +31,7 @@ static int (*const registrations[])(void) = {
 	test_detect_register,
 	test_actions_media_register,
 	test_catalogue_register,
+	test_schema_register,
 	test_tls_register,
 };
 

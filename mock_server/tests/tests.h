@@ -28,6 +28,7 @@ int test_answer_register(void);
 int test_detect_register(void);
 int test_actions_media_register(void);
 int test_catalogue_register(void);
+int test_schema_register(void);
 int test_tls_register(void);
 
 /* One suite of NULL-name-terminated tests. */
