@@ -31,6 +31,13 @@ remove_installed() {
 	dirs=$(grep '/$' "$manifest" | sort -r || true)
 	grep -v '/$' "$manifest" | while IFS= read -r f; do
 		rm -f "$root/$f"
+		# Python caches the bytecode of the suite's modules beside them
+		# when it runs them (unless PYTHONDONTWRITEBYTECODE is set): derived
+		# from what was installed, so removed with it.
+		case $f in
+		*.py)	rm -f "$root/$(dirname "$f")/__pycache__/$(basename "$f" .py)".*.pyc
+			rmdir "$root/$(dirname "$f")/__pycache__" 2>/dev/null || true ;;
+		esac
 	done
 	for d in $dirs; do
 		rmdir "$root/$d" 2>/dev/null ||
