@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.mockproc import ROOT, binary  # noqa: E402
+from harness.mockproc import ROOT, binary, expected_addresses, listen_host  # noqa: E402
 from harness.signer import Tc3Signer  # noqa: E402
 from harness.wire import DEFAULT  # noqa: E402
 
@@ -46,17 +45,6 @@ client.TextTranslate(JSON.parse(process.env.PARAMS))
   .then((r) => console.log(JSON.stringify({ ok: r.TargetText })),
         (e) => console.log(JSON.stringify({ error: String(e.code || e.message || e) })));
 """
-
-
-def expected_addresses(host: str) -> list[str]:
-    """The addresses a name resolves to here, IPv4 first, as the mock binds them."""
-    infos = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    seen: list[str] = []
-    for family in (socket.AF_INET, socket.AF_INET6):
-        for fam, _, _, _, sa in infos:
-            if fam == family and sa[0] not in seen:
-                seen.append(sa[0])
-    return seen
 
 
 def translate(url: str) -> str:
@@ -97,8 +85,7 @@ def read_line(proc: subprocess.Popen[str], timeout: float) -> str:
 
 def start_and_probe(listen: str, use_node: bool, bin_path: str | None) -> dict[str, object]:
     # "" starts the mock on its built-in default, localhost:9000.
-    host = listen.rsplit(":", 1)[0].strip("[]") if listen else "localhost"
-    want = expected_addresses(host)
+    want = expected_addresses(listen_host(listen))
     proc = subprocess.Popen([bin_path or str(binary()), *(["--listen", listen] if listen else []), "--seed", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -12,6 +13,34 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BIN = ROOT / "mock_server" / "build" / "tmtmock"
 READY = re.compile(r"^listening on (http://(\S+):(\d+))$")
 READY_TLS = re.compile(r"^listening on (https://(\S+):(\d+))$")
+
+
+def last_value(argv: list[str], opt: str) -> str | None:
+    """The value of the last `opt VALUE` or `opt=VALUE` in argv (the one tmtmock keeps)."""
+    value = None
+    for i, a in enumerate(argv):
+        if a == opt and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif a.startswith(opt + "="):
+            value = a[len(opt) + 1:]
+    return value
+
+
+def listen_host(listen: str | None) -> str:
+    """The host of ADDR:PORT (brackets off), or tmtmock's default, localhost."""
+    return listen.rsplit(":", 1)[0].strip("[]") if listen else "localhost"
+
+
+def expected_addresses(host: str) -> list[str]:
+    """The addresses tmtmock listens on for host, IPv4 first, as it resolves them (listen.c):
+    one ready line each."""
+    infos = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    seen: list[str] = []
+    for family in (socket.AF_INET, socket.AF_INET6):
+        for fam, _, _, _, sa in infos:
+            if fam == family and sa[0] not in seen:
+                seen.append(sa[0])
+    return seen
 
 
 def binary() -> Path:
@@ -32,6 +61,9 @@ class MockProcess:
     tls_url: str = ""
     tls_host: str = ""
     tls_port: int = 0
+    # Every ready line's URL, one per address of the listener's host.
+    urls: list[str] = field(default_factory=list)
+    tls_urls: list[str] = field(default_factory=list)
     stderr_lines: list[str] = field(default_factory=list)
 
     def start(self, timeout: float = 10.0) -> "MockProcess":
@@ -40,26 +72,31 @@ class MockProcess:
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         threading.Thread(target=self._drain_stderr, daemon=True).start()
-        line = self._readline(timeout)
-        m = READY.match(line.rstrip("\n"))
-        if not m:
-            self.stop()
-            raise RuntimeError(
-                f"tmtmock did not print its ready line; got {line!r}; "
-                f"stderr: {''.join(self.stderr_lines)}"
-            )
-        self.url, self.host, self.port = m.group(1), m.group(2), int(m.group(3))
-        if any(a == "--tls-listen" or a.startswith("--tls-listen=") for a in self.args):
+        # One ready line per address of each listener (a name such as localhost may have
+        # two): the plain ones first, the first of them is the one the tests use.
+        self.url, self.host, self.port, self.urls = self._ready(READY, "http", timeout, last_value(cmd, "--listen"))
+        tls = last_value(cmd, "--tls-listen")
+        if tls is not None:
+            self.tls_url, self.tls_host, self.tls_port, self.tls_urls = self._ready(READY_TLS, "https", timeout, tls)
+        return self
+
+    def _ready(self, pattern: re.Pattern[str], scheme: str, timeout: float,
+               listen: str | None) -> tuple[str, str, int, list[str]]:
+        urls: list[str] = []
+        first: re.Match[str] | None = None
+        for _ in range(len(expected_addresses(listen_host(listen)))):
             line = self._readline(timeout)
-            m = READY_TLS.match(line.rstrip("\n"))
+            m = pattern.match(line.rstrip("\n"))
             if not m:
                 self.stop()
                 raise RuntimeError(
-                    f"tmtmock did not print its https ready line; got {line!r}; "
+                    f"tmtmock did not print its {scheme} ready line; got {line!r}; "
                     f"stderr: {''.join(self.stderr_lines)}"
                 )
-            self.tls_url, self.tls_host, self.tls_port = m.group(1), m.group(2), int(m.group(3))
-        return self
+            first = first or m
+            urls.append(m.group(1))
+        assert first is not None
+        return first.group(1), first.group(2), int(first.group(3)), urls
 
     def _readline(self, timeout: float) -> str:
         assert self.proc and self.proc.stdout

@@ -48,7 +48,9 @@ def tls_mock(ca_file: Path) -> MockProcess:
     """A mock serving http and https, with a generated CA written to ca_file."""
     if not binary().exists():
         pytest.fail(f"{binary()} is missing: build it with `make build`")
-    m = MockProcess([*BASE, "--tls-listen", "127.0.0.1:0", "--tls-ca-out", str(ca_file)]).start()
+    # localhost, as the Node tests' URLs name it: every address it resolves to, so Node
+    # reaches it whether it tries ::1 or 127.0.0.1 first.
+    m = MockProcess([*BASE, "--tls-listen", "localhost:0", "--tls-ca-out", str(ca_file)]).start()
     yield m
     stop_cleanly(m)
 
