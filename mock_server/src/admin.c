@@ -189,13 +189,79 @@ admin_accounts(const struct req *r, const char *rest, struct outcome *o)
 		reply_json(o, 200, cred_account_json(a));
 }
 
+/* A mock-clock time in Unix seconds (fractions allowed), as microseconds. */
+static bool
+parse_time_us(const char *s, long long *us)
+{
+	char *end;
+	double t;
+
+	if (*s == '\0')
+		return false;
+	t = strtod(s, &end);
+	if (*end != '\0' || !(t >= 0 && t < 1e11))
+		return false;
+	*us = (long long)(t * 1e6 + 0.5);
+	return true;
+}
+
+/* One query parameter into f; false after answering 400. */
+static bool
+journal_param(const char *k, const char *v, struct journal_filter *f,
+    struct outcome *o)
+{
+	if (strcmp(k, "secret_id") == 0)
+		f->jf_secret_id = *v != '\0' ? v : NULL;
+	else if (strcmp(k, "action") == 0)
+		f->jf_action = *v != '\0' ? v : NULL;
+	else if (strcmp(k, "code") == 0)
+		f->jf_code = *v != '\0' ? v : NULL;
+	else if (strcmp(k, "since") == 0) {
+		if (!str_is_decimal(v, &f->jf_since) || f->jf_since < 0) {
+			reply_error(o, 400, "since: `%s` is not a journal seq", v);
+			return false;
+		}
+	} else if (strcmp(k, "from") == 0 || strcmp(k, "until") == 0) {
+		if (!parse_time_us(v, k[0] == 'f' ? &f->jf_from_us :
+		    &f->jf_until_us)) {
+			reply_error(o, 400, "%s: `%s` is not a time in Unix seconds "
+			    "(the mock clock's, as the entries' time)", k, v);
+			return false;
+		}
+	} else if (strcmp(k, "signature_ok") == 0) {
+		if (strcmp(v, "true") == 0)
+			f->jf_signature_ok = 1;
+		else if (strcmp(v, "false") == 0)
+			f->jf_signature_ok = 0;
+		else if (strcmp(v, "null") == 0)
+			f->jf_signature_ok = -1;
+		else {
+			reply_error(o, 400, "signature_ok: `%s` is not true, false "
+			    "or null", v);
+			return false;
+		}
+	} else if (strcmp(k, "count") == 0) {
+		if (strcmp(v, "1") != 0 && strcmp(v, "true") != 0 &&
+		    strcmp(v, "0") != 0 && strcmp(v, "false") != 0) {
+			reply_error(o, 400, "count: `%s` is not 1 or 0", v);
+			return false;
+		}
+		f->jf_count = v[0] == '1' || v[0] == 't';
+	} else {
+		reply_error(o, 400, "%s: unknown query parameter (secret_id, since, "
+		    "action, code, signature_ok, from, until, count)", k);
+		return false;
+	}
+	return true;
+}
+
 static void
 admin_journal(const struct req *r, struct outcome *o)
 {
+	struct journal_filter f;
 	struct kv *q = NULL;
-	size_t nq = 0, i;
-	const char *err = NULL, *sid = NULL;
-	long long since = 0;
+	size_t nq = 0, i, j;
+	const char *err = NULL;
 
 	if (r->r_method != RM_GET) {
 		reply_error(o, 405, "/_mock/journal takes GET");
@@ -205,24 +271,22 @@ admin_journal(const struct req *r, struct outcome *o)
 		reply_error(o, 400, "the query string is malformed: %s", err);
 		return;
 	}
+	journal_filter_init(&f);
 	for (i = 0; i < nq; i++) {
-		if (strcmp(q[i].k, "secret_id") == 0)
-			sid = q[i].v;
-		else if (strcmp(q[i].k, "since") == 0) {
-			if (!str_is_decimal(q[i].v, &since) || since < 0) {
-				reply_error(o, 400, "since: `%s` is not a journal seq", q[i].v);
+		/* A filter given twice would have to mean "or" or "and":
+		 * neither is obvious, so it is refused. */
+		for (j = 0; j < i; j++)
+			if (strcmp(q[j].k, q[i].k) == 0) {
+				reply_error(o, 400, "%s: given twice", q[i].k);
 				goto out;
 			}
-		} else {
-			reply_error(o, 400, "%s: unknown query parameter (secret_id, since)",
-			    q[i].k);
+		if (!journal_param(q[i].k, q[i].v, &f, o))
 			goto out;
-		}
 	}
 	/* Written by the journal itself: no tree of every entry. */
 	o->o_http_status = 200;
 	o->o_content_type = xstrdup("application/json");
-	o->o_body = journal_query_text(sid != NULL && *sid ? sid : NULL, since);
+	o->o_body = journal_query_text(&f);
 out:
 	kv_free(q, nq);
 }

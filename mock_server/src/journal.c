@@ -771,47 +771,93 @@ journal_record(const struct req *r, const struct outcome *o,
 	}
 }
 
+/* A field of the entry as the journal shows it: '?' for its bad bytes. */
 static bool
-entry_selected(const struct jentry *e, const char *secret_id, long long since)
+istr_is(const struct istr *s, const char *want)
 {
-	const struct istr *s = e->je_s[JS_SECRET_ID];
 	char *clean;
 	bool same;
 
-	if (e->je_seq <= since)
-		return false;
-	if (secret_id == NULL)
-		return true;
 	if (s == NULL)
 		return false;
 	if (s->is_utf8)
-		return strcmp(s->is_s, secret_id) == 0;
-	/* The journal shows it with '?' for its bad bytes: match that. */
+		return strcmp(s->is_s, want) == 0;
 	clean = utf8_sanitize(s->is_s);
-	same = strcmp(clean, secret_id) == 0;
+	same = strcmp(clean, want) == 0;
 	free(clean);
 	return same;
 }
 
+/* The code the metrics count it under: a transport fault's name, else the
+ * error code, else OK. */
+static bool
+code_is(const struct jentry *e, const char *want)
+{
+	if (e->je_fault != FK_NONE)
+		return strcmp(fault_name((enum fault_kind)e->je_fault), want) == 0;
+	if (e->je_s[JS_ERROR_CODE] != NULL)
+		return istr_is(e->je_s[JS_ERROR_CODE], want);
+	return strcmp(want, "OK") == 0;
+}
+
+static bool
+entry_selected(const struct jentry *e, const struct journal_filter *f)
+{
+	if (e->je_seq <= f->jf_since)
+		return false;
+	if (f->jf_secret_id != NULL && !istr_is(e->je_s[JS_SECRET_ID],
+	    f->jf_secret_id))
+		return false;
+	if (f->jf_action != NULL && !istr_is(e->je_s[JS_ACTION], f->jf_action))
+		return false;
+	if (f->jf_code != NULL && !code_is(e, f->jf_code))
+		return false;
+	if (f->jf_signature_ok != -2 && e->je_signature_ok != f->jf_signature_ok)
+		return false;
+	if (f->jf_from_us >= 0 && e->je_time_us < f->jf_from_us)
+		return false;
+	if (f->jf_until_us >= 0 && e->je_time_us >= f->jf_until_us)
+		return false;
+	return true;
+}
+
+void
+journal_filter_init(struct journal_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	f->jf_signature_ok = -2;
+	f->jf_from_us = f->jf_until_us = -1;
+}
+
 char *
-journal_query_text(const char *secret_id, long long since)
+journal_query_text(const struct journal_filter *f)
 {
 	struct buf b = { 0 };
 	bool first = true;
+	long long n = 0;
 	size_t i;
 
-	buf_adds(&b, "{\"entries\":[");
+	if (!f->jf_count)
+		buf_adds(&b, "{\"entries\":[");
 	for (i = 0; i < ring_n; i++) {
 		const struct jentry *e = &ring[(ring_head + i) % ring_size];
 
-		if (!entry_selected(e, secret_id, since))
+		if (!entry_selected(e, f))
+			continue;
+		n++;
+		if (f->jf_count)
 			continue;
 		if (!first)
 			buf_addc(&b, ',');
 		first = false;
 		entry_json(&b, e);
 	}
-	buf_adds(&b, "],\"dropped\":");
+	if (f->jf_count) {
+		buf_adds(&b, "{\"count\":");
+		jw_int(&b, n);
+	} else
+		buf_adds(&b, "]");
+	buf_adds(&b, ",\"dropped\":");
 	jw_int(&b, dropped);
 	buf_addc(&b, '}');
 	return (char *)buf_str(&b);
@@ -820,10 +866,15 @@ journal_query_text(const char *secret_id, long long since)
 json_t *
 journal_query(const char *secret_id, long long since)
 {
-	char *text = journal_query_text(secret_id, since);
-	json_t *j = json_loads(text, 0, NULL);
+	struct journal_filter f;
+	char *text;
+	json_t *j;
 
-	if (j == NULL)
+	journal_filter_init(&f);
+	f.jf_secret_id = secret_id;
+	f.jf_since = since;
+	text = journal_query_text(&f);
+	if ((j = json_loads(text, 0, NULL)) == NULL)
 		fatalx("internal: the journal wrote JSON it cannot read");
 	free(text);
 	return j;

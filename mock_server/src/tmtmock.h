@@ -450,11 +450,26 @@ int journal_init(size_t size, const char *mirror_path, char *err, size_t errlen)
 struct outcome;
 void journal_record(const struct req *, const struct outcome *,
     uint64_t conn_id, long long latency_us);
+/* What GET /_mock/journal selects (docs/admin-api.md, Querying the
+ * journal): every field that is set must match. The strings are borrowed. */
+struct journal_filter {
+	long long	 jf_since;	/* entries after this seq */
+	const char	*jf_secret_id;	/* NULL: any */
+	const char	*jf_action;	/* NULL: any */
+	const char	*jf_code;	/* OK, an error code or a fault; NULL: any */
+	int		 jf_signature_ok; /* 1, 0, -1 (not checked); -2: any */
+	long long	 jf_from_us;	/* mock clock, at or after; -1: any */
+	long long	 jf_until_us;	/* mock clock, before; -1: any */
+	bool		 jf_count;	/* {"count": N, "dropped": N} instead */
+};
+void journal_filter_init(struct journal_filter *);	/* everything */
 /* {"entries": [...], "dropped": N}, entries after seq since, of secret_id
  * (NULL: all). New reference. */
 json_t *journal_query(const char *secret_id, long long since);
-/* The same, as the compact JSON text GET /_mock/journal sends. Caller frees. */
-char *journal_query_text(const char *secret_id, long long since);
+/* The entries f selects, as the compact JSON text GET /_mock/journal sends
+ * ({"entries": [...], "dropped": N}, or {"count": N, "dropped": N}).
+ * Caller frees. */
+char *journal_query_text(const struct journal_filter *f);
 void journal_clear(void);
 void journal_close(void);
 /* SIGHUP: the --journal file is closed and opened again (log rotation). */
