@@ -158,8 +158,8 @@ def test_every_value_option_accepted_from_config(tmp_path: Path) -> None:
         "log-format": "json", "verbose": False,
     })
     with launch(["--config", str(cfg)]) as m:
-        assert Admin.of(m).get("health")[0] == 401
-        assert Admin.of(m, token="t0k").get("health")[0] == 200
+        assert Admin.of(m).get("clock")[0] == 401
+        assert Admin.of(m, token="t0k").get("clock")[0] == 200
         # no-magic: the marker stays text and is translated.
         resp = call(m, tc3(m).post({**TEXT, "SourceText": "hi @mock:error=InternalError"}).request)
         assert "Error" not in resp.json()["Response"], resp.json()

@@ -1,15 +1,17 @@
 """The Dockerfile, checked without a container engine: its build stage's instructions are
 carried out here as written (COPY of the tree as .dockerignore filters it, WORKDIR, ARG,
 RUN scripts/container-build.sh), the runtime stage's COPY lines are applied to a scratch
-root, and the binary there must serve, pass the HEALTHCHECK command, and need no library
-beyond the runtime stage's packages."""
+root, and the binary there must serve, pass the HEALTHCHECK command (with the options a user
+adds after the image name), and need no library beyond the runtime stage's packages."""
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -170,7 +172,9 @@ def test_dockerfile_shape() -> None:
     assert "TMTMOCK_LISTEN=0.0.0.0:9000" in kws.get("ENV", "")
     # Beyond loopback without a token needs --admin-open (test_hostile.py).
     assert "TMTMOCK_ADMIN_OPEN=1" in kws.get("ENV", "")
-    assert "/_mock/health" in kws.get("HEALTHCHECK", "")
+    # The health check is the binary's own probe: no curl, no token in the image.
+    assert kws.get("HEALTHCHECK", "").endswith('CMD ["tmtmock", "--health"]'), kws.get("HEALTHCHECK")
+    assert "TMTMOCK_READY_FILE=/" in kws.get("ENV", "")
     assert kws.get("ENTRYPOINT") == '["tmtmock"]'
 
 
@@ -214,24 +218,88 @@ def test_image_env_starts_beyond_loopback(built: Built, tmp_path: Path) -> None:
     assert r.returncode == 2 and "--admin-open" in r.stderr, r
 
 
-@pytest.mark.parametrize("token", [None, "s3cret"])
-def test_healthcheck_command(built: Built, tmp_path: Path, token: str | None) -> None:
-    """The HEALTHCHECK's command, run by sh as Docker runs it, succeeds against the running
-    server (with and without an admin token) and fails once it is gone."""
-    hc = runtime_instruction(built, "HEALTHCHECK")[0]
-    cmd = hc.split(" CMD ", 1)[1]
-    if not shutil.which("curl"):
-        pytest.skip("curl is not installed here")
-    port = free_port()
-    extra = {"TMTMOCK_LISTEN": f"127.0.0.1:{port}"}
-    if token:
-        extra["TMTMOCK_ADMIN_TOKEN"] = token
-    env = clean_env(extra)
-    with launch([], exe=built.runtime / "usr/local/bin/tmtmock", env=env, cwd=tmp_path):
-        r = subprocess.run(["sh", "-c", cmd], env=env, capture_output=True, text=True, timeout=30)
+def healthcheck_argv(b: Built) -> list[str]:
+    """The HEALTHCHECK's exec-form command, its program the runtime stage's binary (on the
+    image's PATH as /usr/local/bin/tmtmock)."""
+    hc = runtime_instruction(b, "HEALTHCHECK")[0]
+    argv = json.loads(hc.split(" CMD ", 1)[1])
+    assert argv[0] == "tmtmock", argv
+    return [str(b.runtime / "usr/local/bin/tmtmock"), *argv[1:]]
+
+
+def image_env(b: Built, tmp_path: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
+    """The runtime stage's ENV as `docker run -e ...` sees it: the listening port made free,
+    the ready file in a scratch /tmp, then the user's -e variables."""
+    env = dict(kv.split("=", 1) for kv in runtime_instruction(b, "ENV")[0].split())
+    env["TMTMOCK_LISTEN"] = env["TMTMOCK_LISTEN"].rsplit(":", 1)[0] + f":{port}"
+    ready = env["TMTMOCK_READY_FILE"]
+    assert ready.startswith("/tmp/"), ready     # writable by the image's user
+    env["TMTMOCK_READY_FILE"] = str(tmp_path / Path(ready).name)
+    env.update(extra)
+    return clean_env(env)
+
+
+def wait_for_file(path: Path, timeout: float = 5.0) -> None:
+    """The ready file is written just after the `listening on` lines (as Docker's
+    --start-period allows for)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} was not written"
+        time.sleep(0.02)
+
+
+# `docker run ... tmtmock [ARGS]` as the README and docs/options.md show it: the image's
+# address, a token by -e, options after the image name moving the address or adding a token.
+RUN_VARIANTS = {
+    "as built": ([], {}),
+    "-e TMTMOCK_ADMIN_TOKEN": ([], {"TMTMOCK_ADMIN_TOKEN": "secret"}),
+    "--admin-token": (["--admin-token", "secret"], {}),
+    "--listen elsewhere": (["--listen", "0.0.0.0:{other}"], {}),
+    "--listen and --admin-token": (["--listen", "127.0.0.1:{other}", "--admin-token", "secret"], {}),
+    "--seed": (["--seed", "1"], {"TMTMOCK_SEED": "2"}),
+}
+
+
+@pytest.mark.parametrize("variant", list(RUN_VARIANTS))
+def test_healthcheck_command(built: Built, tmp_path: Path, variant: str) -> None:
+    """The HEALTHCHECK's command, run with the container's environment only (it never sees
+    the arguments after the image name), succeeds against the running server however it was
+    started, and fails once it is gone."""
+    args, extra = RUN_VARIANTS[variant]
+    port, other = free_port(), free_port()
+    args = [a.replace("{other}", str(other)) for a in args]
+    env = image_env(built, tmp_path, port, extra)
+    probe = healthcheck_argv(built)
+    with launch(args, exe=built.runtime / "usr/local/bin/tmtmock", env=env, cwd=tmp_path) as m:
+        assert m.port == (other if "--listen" in args else port), (m.port, args)
+        wait_for_file(Path(env["TMTMOCK_READY_FILE"]))
+        r = subprocess.run(probe, env=env, capture_output=True, text=True, timeout=30)
         assert r.returncode == 0, r.stderr
-    r = subprocess.run(["sh", "-c", cmd], env=env, capture_output=True, text=True, timeout=30)
-    assert r.returncode != 0
+        assert json.loads(r.stdout)["status"] == "ok", r.stdout
+    r = subprocess.run(probe, env=env, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert not Path(env["TMTMOCK_READY_FILE"]).exists(), "the ready file outlived the mock"
+
+
+def test_health_probe_reports_what_is_wrong(built: Built, tmp_path: Path) -> None:
+    """`tmtmock --health URL` fails on an answer that is not 200 and on a bad URL."""
+    exe = built.runtime / "usr/local/bin/tmtmock"
+    env = clean_env({"TMTMOCK_LISTEN": f"127.0.0.1:{free_port()}", "TMTMOCK_ADMIN_TOKEN": "secret"})
+    with launch([], exe=exe, env=env, cwd=tmp_path) as m:
+        r = subprocess.run([str(exe), "--health", f"http://127.0.0.1:{m.port}/_mock/clock"], env=env,
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and "401" in r.stderr, r
+        r = subprocess.run([str(exe), "--health", f"127.0.0.1:{m.port}"], env=env, capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 0, r
+    for bad in ("https://127.0.0.1:1", "http://nohost", "a b c"):
+        r = subprocess.run([str(exe), "--health", *bad.split(" ", 1)], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2, (bad, r)
+
+
+def test_runtime_image_has_no_curl() -> None:
+    runs = [a for k, a in parse_dockerfile()[1].instructions if k == "RUN" and "apt-get install" in a]
+    assert "curl" not in apt_packages(runs[0])
 
 
 @pytest.mark.skipif(DPKG is None, reason="not a Debian system (dpkg-query)")

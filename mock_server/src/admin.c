@@ -382,6 +382,15 @@ admin_handle(const struct req *r, bool dedicated, struct outcome *o)
 	/* No RequestId: admin calls must not draw from the seeded PRNG, or a
 	 * test's setup would shift every RequestId and probability after it. */
 	o->o_admin = true;
+	/* Health is everyone's: a container's or an orchestrator's probe
+	 * has no token, and the answer tells nothing but that the mock runs
+	 * and its version (docs/admin-api.md, Endpoints). */
+	if (strcmp(path, "health") == 0) {
+		reply_json(o, 200, json_pack("{s:s,s:s,s:I}", "status", "ok",
+		    "version", TMTMOCK_VERSION, "uptime_s",
+		    (json_int_t)(time(NULL) - started_at)));
+		goto out;
+	}
 	if (conf.c_admin_token != NULL) {
 		auth = req_header(r, "Authorization");
 		if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
@@ -403,10 +412,6 @@ admin_handle(const struct req *r, bool dedicated, struct outcome *o)
 	} else if (strncmp(path, "accounts", 8) == 0 &&
 	    (path[8] == '\0' || (path[8] == '/' && path[9] != '\0'))) {
 		admin_accounts(r, path + 8, o);
-	} else if (strcmp(path, "health") == 0) {
-		reply_json(o, 200, json_pack("{s:s,s:s,s:I}", "status", "ok",
-		    "version", TMTMOCK_VERSION, "uptime_s",
-		    (json_int_t)(time(NULL) - started_at)));
 	} else if (strcmp(path, "reset") == 0) {
 		if (r->r_method != RM_POST)
 			reply_error(o, 405, "/_mock/reset takes POST");

@@ -287,6 +287,18 @@ set_journal(const char *arg, char *err, size_t errlen)
 }
 
 static int
+set_ready_file(const char *arg, char *err, size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--ready-file: the file name is empty");
+		return -1;
+	}
+	free(conf.c_ready_file);
+	conf.c_ready_file = xstrdup(arg);
+	return 0;
+}
+
+static int
 set_journal_size(const char *arg, char *err, size_t errlen)
 {
 	long long v;
@@ -505,6 +517,8 @@ static const struct opt opts[] = {
 	  "keep the last N requests in the journal (default 10000)" },
 	{ "journal-max-bytes", 0, "BYTES", set_journal_max_bytes,
 	  "keep the journal within BYTES, oldest entries out first (default 67108864)" },
+	{ "ready-file", 0, "FILE", set_ready_file,
+	  "once listening, write the API's URL to FILE (what `tmtmock --health` reads); removed at exit" },
 	{ "admin-listen", 0, "ADDR:PORT", set_admin_listen,
 	  "also serve /_mock/ on this address" },
 	{ "admin-token", 0, "TOKEN", set_admin_token,
@@ -546,7 +560,10 @@ conf_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: tmtmock [options]\n\n"
+	fprintf(f, "usage: tmtmock [options]\n"
+	    "       tmtmock --health [URL]      probe a running mock's /_mock/health (exit 0: healthy)\n"
+	    "       tmtmock sign --action ACTION --params JSON ...   print a signed curl command\n"
+	    "                                   (tmtmock sign --help)\n\n"
 	    "A mock of the Tencent Cloud Machine Translation API (TMT %s).\n\n"
 	    "options:\n", TMT_VERSION);
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {

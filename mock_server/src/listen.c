@@ -180,6 +180,19 @@ listen_why(int e)
 	}
 }
 
+/* Where the API's listener (opt "listen") bound first: --ready-file's URL. */
+static struct sockaddr_storage api_bound;
+static bool api_bound_set;
+
+bool
+listen_api_url(char *buf, size_t len)
+{
+	if (!api_bound_set)
+		return false;
+	listen_format(&api_bound, "http", buf, len);
+	return true;
+}
+
 int
 listen_open(const char *opt, const char *host, int port, const char *scheme,
     int backlog, int *fds, struct sockaddr_storage *bound, size_t max,
@@ -227,6 +240,10 @@ listen_open(const char *opt, const char *host, int port, const char *scheme,
 		}
 		if (i == naddrs && n > 0) {
 			*nfds = n;
+			if (strcmp(opt, "listen") == 0 && !api_bound_set) {
+				api_bound = bound[0];
+				api_bound_set = true;
+			}
 			return 0;
 		}
 		while (n > 0)

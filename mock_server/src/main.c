@@ -103,6 +103,11 @@ main(int argc, char **argv)
 	size_t i;
 	int rc;
 
+	/* Modes that are not the server: before its options are parsed. */
+	if (argc >= 2 && strcmp(argv[1], "sign") == 0)
+		return sign_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "--health") == 0)
+		return health_main(argc - 1, argv + 1);
 	if ((rc = conf_parse(argc, argv)) != 0)
 		return rc == 1 ? 0 : 2;
 	log_init();
@@ -166,11 +171,17 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (health_ready_write(err, sizeof err) != 0) {
+		fprintf(stderr, "tmtmock: %s\n", err);
+		rc = 2;
+		goto out;
+	}
 	admin_init(base);
 	file_init(base);
 	event_base_dispatch(base);
 	rc = 0;
 out:
+	health_ready_remove();
 	front_stop();
 	tls_clear();
 	file_clear();	/* its timer and callback connections live on base */
@@ -202,5 +213,6 @@ out:
 	free(conf.c_tls_key);
 	free(conf.c_tls_ca_out);
 	free(conf.c_api_date);
+	free(conf.c_ready_file);
 	return rc;
 }

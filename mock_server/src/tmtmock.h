@@ -438,6 +438,7 @@ struct conf {
 	long long c_file_max_bytes;	/* their documents, in all */
 	bool	 c_admin_open;		/* beyond loopback without a token: allowed */
 	char	*c_api_date;		/* --api-version-date; NULL: newest */
+	char	*c_ready_file;		/* --ready-file: the URL, once listening */
 };
 extern struct conf conf;
 /* 0: run; 1: exit 0 (help/version printed); 2: bad usage (message printed).
@@ -646,6 +647,22 @@ int listen_open(const char *opt, const char *host, int port, const char *scheme,
 /* "http://127.0.0.1:9000", "https://[::1]:9443". */
 void listen_format(const struct sockaddr_storage *, const char *scheme,
     char *buf, size_t len);
+/* The URL of the API listener's first address once bound ("http://
+ * 127.0.0.1:9000"); false before. */
+bool listen_api_url(char *buf, size_t len);
+
+/* ---- health_cmd.c: `tmtmock --health [URL]`, a probe without curl ---- */
+/* GETs URL's /_mock/health (default: the --ready-file's URL, then
+ * TMTMOCK_LISTEN's port on loopback); 0: healthy, 1: not, 2: bad usage.
+ * argv[0] is "--health". */
+int health_main(int argc, char **argv);
+/* Writes the API's URL into conf.c_ready_file (atomically); -1 with err. */
+int health_ready_write(char *err, size_t errlen);
+void health_ready_remove(void);	/* at exit: the mock no longer serves */
+
+/* ---- sign_cmd.c: `tmtmock sign`, a signed request without an SDK ---- */
+/* argv[0] is "sign". 0: printed; 2: bad usage (message printed). */
+int sign_main(int argc, char **argv);
 
 /* ---- front.c ---- */
 struct event_base;
