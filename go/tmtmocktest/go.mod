@@ -1,0 +1,3 @@
+module github.com/tmtmock/tmtmock/go/tmtmocktest
+
+go 1.19
