@@ -164,7 +164,10 @@ def admin() -> None:
               b'PATCH /_mock/accounts/AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE\n\n{"state":"stopped","used_chars":5}',
               b"GET /_mock/accounts\n\n", b'POST /_mock/clock\n\n{"offset_s":600}', b'POST /_mock/clock\n\n{"freeze_at":1}',
               b'POST /_mock/clock\n\n{"reset":true}', b"GET /_mock/catalogue\n\n", b"GET /_mock/metrics\n\n",
-              b"~GET /_mock/health\nAuthorization: Bearer fuzz-token\n\n", b"!GET /_mock/clock\n\n"):
+              b"~GET /_mock/health\nAuthorization: Bearer fuzz-token\n\n", b"!GET /_mock/clock\n\n",
+              b"GET /_mock/journal?action=TextTranslate&code=RequestLimitExceeded&signature_ok=true&count=1\n\n",
+              b"GET /_mock/journal?from=1795747109.5&until=1795747200&code=OK&secret_id=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE\n\n",
+              b"~GET /_mock/journal?code=reset&signature_ok=null&count=0\n\n"):
         write("admin", s)
 
 
