@@ -209,6 +209,8 @@ def test_image_env_starts_beyond_loopback(built: Built, tmp_path: Path) -> None:
     image_env = dict(kv.split("=", 1) for kv in env_line.split())
     port = free_port()
     image_env["TMTMOCK_LISTEN"] = image_env["TMTMOCK_LISTEN"].rsplit(":", 1)[0] + f":{port}"
+    # The image's /tmp is its own; here the ready file goes to the test's folder.
+    image_env["TMTMOCK_READY_FILE"] = str(tmp_path / "tmtmock.url")
     exe = built.runtime / "usr/local/bin/tmtmock"
     with launch([], exe=exe, env=clean_env(image_env), cwd=tmp_path) as m:
         assert_translated(call(SimpleNamespace(host="127.0.0.1", port=m.port), build(
