@@ -26,6 +26,11 @@ SYSTEM_PY = Path("/usr/bin/python3")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not SYSTEM_PY.exists():
         pytest.skip("Debian's /usr/bin/python3 is not installed")
+    # Building the plugin offline needs Debian's venv, setuptools and wheel (make test's deps).
+    probe = subprocess.run([str(SYSTEM_PY), "-c", "import ensurepip, venv, setuptools, wheel"], capture_output=True,
+                           text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"python3-venv, python3-setuptools and python3-wheel are needed: {probe.stderr.strip()}")
     root = tmp_path_factory.mktemp("venv")
     # A copy, so the build leaves nothing (build/, *.egg-info) in the tree.
     src = root / "src"
