@@ -9,6 +9,7 @@ import fnmatch
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import time
@@ -18,6 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from harness.helpersdoc import snippet
 from harness.launch import clean_env, free_port, launch
 from harness.mockproc import ROOT
 from harness.wire import assert_translated, build, call
@@ -262,12 +264,27 @@ RUN_VARIANTS = {
 }
 
 
-@pytest.mark.parametrize("variant", list(RUN_VARIANTS))
+def docs_run_variants() -> dict[str, tuple[list[str], dict[str, str]]]:
+    """The `docker run` lines of docs/helpers.md (Container) as (arguments after the image
+    name, -e variables); a port an argument names becomes {other}."""
+    variants: dict[str, tuple[list[str], dict[str, str]]] = {}
+    for line in snippet("docker-run", "sh").splitlines():
+        words = shlex.split(line)
+        assert words[:2] == ["docker", "run"] and "tmtmock" in words, line
+        at = words.index("tmtmock")
+        env = dict(words[i + 1].split("=", 1) for i in range(2, at) if words[i] == "-e")
+        args = [re.sub(r":\d+$", ":{other}", a) for a in words[at + 1:]]
+        variants[line] = (args, env)
+    return variants
+
+
+@pytest.mark.parametrize("variant", list(RUN_VARIANTS) + [f"docs: {v}" for v in docs_run_variants()])
 def test_healthcheck_command(built: Built, tmp_path: Path, variant: str) -> None:
     """The HEALTHCHECK's command, run with the container's environment only (it never sees
     the arguments after the image name), succeeds against the running server however it was
-    started, and fails once it is gone."""
-    args, extra = RUN_VARIANTS[variant]
+    started (each `docker run` of the docs among them), and fails once it is gone."""
+    args, extra = RUN_VARIANTS[variant] if variant in RUN_VARIANTS else \
+        docs_run_variants()[variant.removeprefix("docs: ")]
     port, other = free_port(), free_port()
     args = [a.replace("{other}", str(other)) for a in args]
     env = image_env(built, tmp_path, port, extra)
