@@ -37,7 +37,7 @@ import pytest
 
 from harness.admin import Admin
 from harness.mockproc import ROOT, MockProcess, binary
-from harness.wire import TEXT, assert_envelope, assert_error, assert_translated, build, call, tc3
+from harness.wire import TEXT, assert_envelope, assert_error, assert_translated, build, call, read_until_close, tc3
 
 FIXTURES = ROOT / "fixtures"
 BASE = ["--fixtures", str(FIXTURES), "--seed", "7", "--no-rate-limit"]
@@ -77,18 +77,6 @@ def metric(m: MockProcess, name: str) -> float:
     raise AssertionError(f"no metric {name}:\n{text}")
 
 
-def read_until_close(s: socket.socket, timeout: float) -> bytes:
-    s.settimeout(timeout)
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except (socket.timeout, ConnectionResetError):
-        pass
-    return out
 
 
 def raw_request(method: str, target: str, headers: dict[str, str], body: bytes = b"") -> bytes:
