@@ -7,7 +7,9 @@
 #   make test-asan  every test against the sanitizer build
 #   make conformance CLIENT=<name> REPORTS=<dir>
 #                one client of conformance/clients/ against a fresh mock: the four
-#                reports in REPORTS; exit 0 when every verdict is the known one
+#                reports in REPORTS; exit 0 when every verdict is the known one,
+#                3 when every scenario SKIPped (the client's code is absent). The
+#                caller's PYTHONPATH is kept after conformance/ (python-sdk, tccli).
 #   make fuzz    the libFuzzer targets (clang) in mock_server/build-fuzz
 #   make fuzz-smoke  a short run of each, and every corpus and crash input
 #
@@ -82,7 +84,7 @@ test-py: $(BUILD)/tmtmock
 conformance: deps-test
 	@$(MAKE) --no-print-directory bin
 	@py=$$(scripts/python.sh) && \
-	TMTMOCK_BIN=$(CURDIR)/$(BUILD)/tmtmock PYTHONPATH=conformance \
+	TMTMOCK_BIN=$(CURDIR)/$(BUILD)/tmtmock PYTHONPATH=$(CURDIR)/conformance$${PYTHONPATH:+:$$PYTHONPATH} \
 		$$py -m suite run --client $(CLIENT) --reports $(REPORTS) $(SUITE_ARGS)
 
 asan: deps-build
