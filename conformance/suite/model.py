@@ -2,7 +2,7 @@
 
 Everything here is plain data (typed dataclasses), shared by the loader, the runner,
 the grader and the report writers. The public names (verdict words, report fields)
-are fixed by ../shared/spec/conformance.md section 4: fields may be added, never renamed.
+are fixed by docs/conformance.md (reports): fields may be added, never renamed.
 """
 from __future__ import annotations
 
@@ -166,10 +166,13 @@ class ScenarioResult:
     journal: list[dict[str, Any]] = field(default_factory=list)
     # The adapter's stderr while it ran this scenario (conformance.md: kept with the report).
     stderr: str = ""
+    # The client's known-failures entry for this scenario, with "matches": whether the
+    # verdict is the known one (None: no entry, so PASS or SKIP is expected).
+    known: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The report.jsonl line: the spec's names first."""
-        return {
+        line = {
             "scenario": self.scenario.id,
             "title": self.scenario.title,
             "class": self.scenario.error_class.value,
@@ -187,6 +190,10 @@ class ScenarioResult:
             "journal": self.journal,
             "stderr": self.stderr,
         }
+        # Always present in a run's lines (null: no entry), so that a reader tells "no entry"
+        # from a report written before known failures were recorded.
+        line["known"] = dict(self.known) if self.known is not None else None
+        return line
 
 
 def verdict_of(differences: list[Difference]) -> Verdict:
