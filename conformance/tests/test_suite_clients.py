@@ -214,9 +214,12 @@ def test_go_sdk_adapter_builds_and_speaks_the_protocol(tmp_path: Path) -> None:
     start, run = [json.loads(line) for line in proc.stdout.splitlines()]
     assert start["client"]["name"] == "go-sdk" and start["client"]["version"] == "0.0.0-stub", start
     assert "custom_action" in start["client"]["capabilities"]
-    assert run == {"seq": 5, "result": {"ok": False, "error": {
+    # The stub has no tmt module: the generic client, said in the result.
+    assert run == {"seq": 5, "result": {"ok": False, "via": "generic CommonClient", "error": {
         "kind": "network", "code": None, "message": "stub: no SDK", "request_id": None,
         "sdk_code": "ClientError.NetworkError"}}}, run
+    assert start["client"]["calls"]["TextTranslate"] == "generic CommonClient"
+    assert "raw_params" in start["client"]["capabilities"]
 
 
 # ---------------------------------------------------------------- known failures, as CI checks them

@@ -23,8 +23,16 @@ type CommonRequest struct {
 func NewCommonRequest(service, version, action string) *CommonRequest {
 	return &CommonRequest{&BaseRequest{action}, &actionParameters{}}
 }
+// As the SDK's: a map, or the params' JSON text as []byte or string.
 func (cr *CommonRequest) SetActionParameters(data interface{}) error {
-	*cr.actionParameters = data.(map[string]interface{})
+	switch d := data.(type) {
+	case []byte:
+		return json.Unmarshal(d, cr.actionParameters)
+	case string:
+		return json.Unmarshal([]byte(d), cr.actionParameters)
+	case map[string]interface{}:
+		*cr.actionParameters = d
+	}
 	return nil
 }
 
