@@ -16,7 +16,9 @@ silently). On a terminal it shows its progress (scenario i/N) on stderr.
 
 writes a known-failures file from a run: every verdict other than PASS and SKIP, with
 its differences and evidence (the journal lines of what reached the mock); a note
-already in the client's file for the same verdict is kept.
+already in the client's file for the same verdict is kept. A client folder graded at
+several releases may keep known_failures-<version>.json beside known_failures.json
+(--per-version writes it); a run uses the one of the version its adapter reports.
 """
 from __future__ import annotations
 
@@ -172,6 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         mock.stop()
 
+    manifest = runner.manifest      # with the known failures of the release it graded
     t = totals(results)
     skipped_all = bool(results) and t["SKIP"] == len(results)
     if skipped_all:
@@ -215,7 +218,7 @@ def known_line(manifest: Manifest, results: list[ScenarioResult], bad: list[str]
         word = f"{v}s" if len(got) != 1 else v
         parts.append(f"all {len(got)} {word} known" if known == len(got) else f"{known} of {len(got)} {word} known")
     head = ", ".join(parts) if parts else "no FAIL, ERROR or LENIENT"
-    return f"{manifest.name}: {head}, {len(bad)} changed (known failures: {manifest.folder}/known_failures.json)"
+    return f"{manifest.name}: {head}, {len(bad)} changed (known failures: {manifest.known_failures_file})"
 
 
 def evidence_lines(line: dict[str, Any], limit: int = 6) -> list[str]:
@@ -253,7 +256,8 @@ def baseline(lines: list[dict[str, Any]], old: dict[str, dict[str, Any]]) -> dic
                           f"got {_short(d.get('got'), 80)}" for d in ln.get("differences") or [])
         note = prev.get("note") if prev.get("verdict") == v and prev.get("note") else \
             (diffs or str(ln.get("error") or v))
-        notes = [str(n) for n in ln.get("notes") or []]
+        # The grader's notes about the finding, not the run's own figures (time budget).
+        notes = [str(n) for n in ln.get("notes") or [] if not str(n).startswith("time budget")]
         if notes and prev.get("verdict") != v:
             note += " [" + "; ".join(notes) + "]"
         out[sid] = {"verdict": v, "issue": prev.get("issue"), "note": note, "evidence": evidence_lines(ln)}
@@ -274,9 +278,13 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     out_path = Path(args.out) if args.out else None
     try:
         manifest = adapters.load_manifest(name)
+        version = rep.client_info.get("version")
+        manifest = adapters.for_version(manifest, version)
         old = manifest.known_failures
         if out_path is None:
-            out_path = Path(manifest.folder) / "known_failures.json"
+            out_path = adapters.known_failures_path(manifest, version if args.per_version else None)
+            if args.per_version:
+                out_path = Path(manifest.folder) / f"known_failures-{version}.json"
     except adapters.AdapterError as e:
         if out_path is None:
             print(f"suite: {e} (give --out)", file=sys.stderr)
@@ -357,6 +365,8 @@ def parser() -> argparse.ArgumentParser:
     bl.add_argument("report", metavar="REPORT.jsonl")
     bl.add_argument("--client", help="the client whose known_failures.json is written (default: the report's)")
     bl.add_argument("--out", metavar="FILE", help="write here instead of the client's known_failures.json")
+    bl.add_argument("--per-version", action="store_true",
+                    help="write known_failures-<the report's client version>.json (one folder, several releases)")
     bl.set_defaults(func=cmd_baseline)
 
     ls = sub.add_parser("list", help="the scenarios: id, class, codes")

@@ -136,6 +136,8 @@ class Manifest:
     folder: str
     description: str = ""
     requires_env: str | None = None
+    # Where known_failures came from (known_failures.json, or known_failures-<version>.json).
+    known_failures_file: str = ""
 
 
 @dataclass

@@ -34,7 +34,7 @@ from harness.mockproc import binary
 from harness.signer import Credentials, Tc3Signer, send
 
 from . import grade as grading
-from .adapter import AdapterError, AdapterProcess, manifest_info
+from .adapter import AdapterError, AdapterProcess, for_version, manifest_info
 from .mockctl import Mock, MockError, fake_secret_id
 from .model import (SUITE_VERSION, VERDICTS, AdapterAnswer, Call, ClientInfo, ErrorClass, Manifest, Scenario,
                     ScenarioResult, Setup, Verdict)
@@ -309,6 +309,11 @@ class Runner:
             except AdapterError as e:
                 self.start_error = str(e)
             self._idle.put(ad)
+            # The known failures of the release the adapter found (known_failures-<version>.json).
+            try:
+                self.manifest = for_version(self.manifest, self.info.version)
+            except AdapterError as e:
+                self.start_error = (self.start_error or "") + str(e)
             return self.info
 
     def _acquire(self) -> AdapterProcess:
