@@ -135,7 +135,7 @@ const METHOD_ACTIONS = TmtClient
       (n) => /^[A-Z]/.test(n) && typeof TmtClient.prototype[n] === "function"
     )
   : [];
-// Every action of TMT 2018-03-21 (docs/tencent-api.md); those without a method go through
+// Every action of TMT 2018-03-21 (docs/conformance.md); those without a method go through
 // CommonClient.request().
 const TMT_ACTIONS = [
   "TextTranslate",
@@ -173,7 +173,7 @@ const CAPABILITIES = [
   // takes any action name.
   "raw_params",
   ...(CommonClient || !SDK ? ["custom_action"] : []),
-  // no "retry": the Node SDK never retries (docs/tencent-api.md).
+  // no "retry": the Node SDK never retries (docs/conformance.md).
 ];
 
 function clientInfo() {
@@ -190,7 +190,7 @@ function clientInfo() {
   };
 }
 
-// "http://127.0.0.1:40123" -> protocol "http://", endpoint "127.0.0.1:40123" (docs/tencent-api.md:
+// "http://127.0.0.1:40123" -> protocol "http://", endpoint "127.0.0.1:40123" (docs/conformance.md:
 // the SDK builds protocol + endpoint + "/", and protocol must include "://").
 function splitEndpoint(endpoint) {
   let text = String(endpoint || "");

@@ -19,7 +19,7 @@ tccli chooses its own signing (TC3-HMAC-SHA256 or HmacSHA256 depending on its ve
 always POST), sends no X-TC-Language and never retries: the adapter claims only
 sign:TC3-HMAC-SHA256, method:POST, timeout (whole seconds, rounded up) and token, so
 scenarios that need anything else are SKIP. `--endpoint http://host:port` works through
-a quirk of the Python SDK under tccli (tencent-api.md 8.1: it then sends and signs
+a quirk of the Python SDK under tccli (docs/conformance.md: it then sends and signs
 `Host: http://host:port`).
 
 Output: on success tccli prints the response as JSON on stdout; on failure it prints
@@ -31,8 +31,8 @@ tccli's own parser refuses (a required one missing: "error: the following argume
 required: --Target", exit status 252) never reach the service: kind `validation`, which
 the suite grades as "rejected locally" (docs/conformance.md).
 
-Written from the tccli sources described in tencent-api.md; on the machine it was
-written on tccli is not installed (no PyPI), so only its skip path has been run there.
+Run against tccli's public source tree at 3.1.49.1 (TCCLI='python3 -m tccli.main', tccli
+and the Python SDK on PYTHONPATH).
 """
 from __future__ import annotations
 
