@@ -415,13 +415,19 @@ def diff_text(d: dict[str, Any], limit: int = 80) -> str:
 
 
 def _client_keys(reports: list[Report]) -> list[str]:
-    """Column keys: client names, made unique (a second report of one client gets ' #2')."""
+    """Column keys: client names, made unique: a client with several reports is keyed by
+    name and version ("python-sdk 3.1.53"), and a repeat of those gets ' #2'."""
+    names = [rep.client for rep in reports]
     keys: list[str] = []
     for rep in reports:
-        k, n = rep.client, 1
+        base = rep.client
+        version = rep.client_info.get("version")
+        if names.count(rep.client) > 1 and version:
+            base = f"{rep.client} {version}"
+        k, n = base, 1
         while k in keys:
             n += 1
-            k = f"{rep.client} #{n}"
+            k = f"{base} #{n}"
         keys.append(k)
     return keys
 
