@@ -10,6 +10,8 @@
 #                reports in REPORTS; exit 0 when every verdict is the known one,
 #                3 when every scenario SKIPped (the client's code is absent). The
 #                caller's PYTHONPATH is kept after conformance/ (python-sdk, tccli).
+#   make compatibility  regenerate docs/compatibility/ (every client whose code is
+#                present: npm folders, SDK source trees under $TMT_SDKS)
 #   make fuzz    the libFuzzer targets (clang) in mock_server/build-fuzz
 #   make fuzz-smoke  a short run of each, and every corpus and crash input
 #
@@ -28,6 +30,7 @@ PYTEST_ARGS ?=
 CLIENT   ?= reference
 REPORTS  ?= reports
 SUITE_ARGS ?=
+COMPAT_OUT ?=
 
 CC      ?= cc
 PKGS     = libevent libevent_openssl jansson libcrypto libssl
@@ -48,7 +51,7 @@ LIB_OBJS = $(LIB_SRCS:$(SRC_DIR)/%.c=$(BUILD)/%.o)
 TEST_SRCS = $(wildcard $(TEST_DIR)/*.c)
 TEST_OBJS = $(TEST_SRCS:$(TEST_DIR)/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all build bin run test test-c test-py asan test-asan conformance deps-build deps-test clean \
+.PHONY: all build bin run test test-c test-py asan test-asan conformance compatibility deps-build deps-test clean \
 	fuzz fuzz-smoke test-fuzz
 
 all: build
@@ -86,6 +89,11 @@ conformance: deps-test
 	@py=$$(scripts/python.sh) && \
 	TMTMOCK_BIN=$(CURDIR)/$(BUILD)/tmtmock PYTHONPATH=$(CURDIR)/conformance$${PYTHONPATH:+:$$PYTHONPATH} \
 		$$py -m suite run --client $(CLIENT) --reports $(REPORTS) $(SUITE_ARGS)
+
+# The published matrix: every client whose code is present, into docs/compatibility/
+# (scripts/compatibility.sh says which it skipped and why).
+compatibility: bin
+	scripts/compatibility.sh $(COMPAT_OUT)
 
 asan: deps-build
 	@$(MAKE) --no-print-directory BUILD=mock_server/build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" bin
