@@ -66,10 +66,12 @@ if [ -n "$missing" ]; then
 fi
 
 if [ "$what" = test ]; then
-	sdk="$here/conformance/clients/node-sdk"
-	if [ ! -d "$sdk/node_modules/tencentcloud-sdk-nodejs-tmt" ] ||
-	    [ "$sdk/package-lock.json" -nt "$sdk/node_modules/.package-lock.json" ]; then
-		echo "deps: installing the official Node SDK (npm ci)" >&2
-		(cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error)
-	fi
+	# Every npm client of the suite (node-sdk and the other pinned folders), from its lock file.
+	for lock in "$here"/conformance/clients/*/package-lock.json; do
+		dir=$(dirname "$lock")
+		if [ ! -d "$dir/node_modules" ] || [ "$lock" -nt "$dir/node_modules/.package-lock.json" ]; then
+			echo "deps: installing the $(basename "$dir") client (npm ci)" >&2
+			(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+		fi
+	done
 fi
