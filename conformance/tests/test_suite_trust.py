@@ -150,6 +150,12 @@ def test_an_all_skip_run_exits_3_and_a_graded_one_0(tmp_path: Path) -> None:
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 3, (p.stdout, p.stderr)
     assert "every one of the 2 scenarios was SKIP" in p.stderr
+    # A client with known failures whose code is absent: still 3, not 1 for every known verdict.
+    p = subprocess.run([*cmd[:5], "python-sdk", *cmd[6:], "--scenario", "transport.no-request-id"],
+                       env=dict(env, PYTHONPATH=str(ROOT / "conformance")), capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 3 and "not installed" in p.stderr, (p.stdout, p.stderr)
+    assert "differ from" not in p.stdout, p.stdout
     p = subprocess.run([*cmd[:5], "reference", *cmd[6:]], env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, (p.stdout, p.stderr)
     assert "reference: no FAIL, ERROR or LENIENT, 0 changed" in p.stdout, p.stdout
