@@ -355,8 +355,11 @@ class AdapterProcess:
                 raise AdapterError("answer to `start` breaks the protocol: "
                                    + ("; ".join(found) or f"no client in {_short(raw)!r}"))
             c = doc["client"]
+            # Other fields of the start answer (how each action is called, which SDK build)
+            # go into the report's header as they are.
+            extra = {k: v for k, v in c.items() if k not in ("name", "version", "language", "capabilities")}
             return ClientInfo(name=c["name"], version=c.get("version") or "", language=c.get("language") or "",
-                              capabilities=list(c.get("capabilities", [])))
+                              capabilities=list(c.get("capabilities", [])), extra=extra)
 
     def _oneshot_start(self) -> ClientInfo:
         proc = self._spawn()

@@ -120,9 +120,12 @@ class ClientInfo:
     version: str = ""
     language: str = ""
     capabilities: list[str] = field(default_factory=list)
+    # The rest of the adapter's start answer, e.g. "calls": how each action is called
+    # (typed method or generic client), "sdk": the build it found.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "language": self.language,
+        return {**self.extra, "name": self.name, "version": self.version, "language": self.language,
                 "capabilities": list(self.capabilities)}
 
 

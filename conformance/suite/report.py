@@ -671,6 +671,13 @@ def _summary_client(key: str, rep: Report, h: str, many: bool) -> list[str]:
     meta.append(run)
     out.append(" · ".join(meta) + "\n")
     out.append(f"**{_totals_line(t)}**\n")
+    calls = rep.client_info.get("calls")
+    if isinstance(calls, dict) and calls:
+        by: dict[str, list[str]] = {}
+        for action, how in calls.items():
+            by.setdefault(str(how), []).append(str(action))
+        out.append("How it calls each action: " + "; ".join(
+            f"{_md(how)}: {', '.join(_md_code(a) for a in acts)}" for how, acts in by.items()) + "\n")
     out.append(f"Known failures: **{_md(known_summary(rep.lines))}**\n")
     if not rep.complete:
         exp = rep.expected_scenarios()

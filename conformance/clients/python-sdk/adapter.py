@@ -114,13 +114,23 @@ def capabilities() -> list[str]:
         caps.append("retry")
     if SDK_ERROR is not None or has_call_json():
         caps.append("custom_action")
+    # Parameters pass as given only through call_json: a typed request model drops the keys
+    # it does not define. So raw_params when TextTranslate (the action of the raw-parameter
+    # scenarios) has no typed method (the newest SDKs).
+    if SDK_ERROR is None and has_call_json() and not callable(getattr(tmt_client.TmtClient, "TextTranslate", None)):
+        caps.append("raw_params")
     return caps
 
 
 def client_info() -> dict[str, Any]:
     version = getattr(tencentcloud, "__version__", None) if SDK_ERROR is None else None
+    calls = {}
+    if SDK_ERROR is None:
+        for a in ACTIONS:
+            typed = callable(getattr(tmt_client.TmtClient, a, None)) and hasattr(models, a + "Request")
+            calls[a] = "typed method" if typed else ("generic call_json" if has_call_json() else "none")
     return {"name": NAME, "version": version, "language": "python",
-            "capabilities": capabilities(),
+            "capabilities": capabilities(), **({"calls": calls} if calls else {}),
             "sdk": "missing: " + SDK_ERROR if SDK_ERROR else "tencentcloud-sdk-python"}
 
 
