@@ -71,6 +71,7 @@ npm_client() {
 EXTRA_PYTHONPATH=
 grade reference reference
 npm_client node-sdk-4.1.207 node-sdk
+npm_client node-sdk-4.1.248 node-sdk-4.1.248
 npm_client node-sdk-4.1.313 node-sdk-4.1-newest
 npm_client node-sdk-4.0.1035 node-sdk-4.0
 npm_client node-sdk-3.0.270 node-sdk-v3
