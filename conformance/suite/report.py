@@ -1108,6 +1108,7 @@ cells.forEach(function(td){
   var tip = [ln.verdict + " \u2014 " + td.dataset.client + " \u2014 " + ln.scenario];
   if (ln.skip_reason) tip.push("skipped: " + ln.skip_reason);
   if (ln.error) tip.push("error: " + short(ln.error, 160));
+  if (ln.known && ln.known.note) tip.push("known: " + short(ln.known.note, 160));
   diffs.slice(0, 4).forEach(function(d){
     tip.push(d.level + " " + d.expectation + ": expected " + short(d.expected, 60) + ", got " + short(d.got, 60));
   });
@@ -1136,6 +1137,9 @@ function show(client, sid, fromHash){
   row("class", ln["class"]); row("codes", ln.codes); row("tags", ln.tags);
   row("attempts", ln.attempts); row("elapsed", ln.elapsed_ms != null ? ln.elapsed_ms + " ms" : null);
   row("skip reason", ln.skip_reason); row("error", ln.error);
+  if (ln.known) row("known failure", (ln.known.verdict === ln.verdict ? "known " : "CHANGED: known as ") +
+    ln.known.verdict + (ln.known.note ? " \u2014 " + ln.known.note : ""));
+  else if (ln.known === null && ln.verdict !== "PASS" && ln.verdict !== "SKIP") row("known failure", "CHANGED: not in the known failures");
   body.appendChild(dl);
   var others = data.clients.filter(function(o){ return o.key !== client && line(o.key, sid); });
   if (others.length) {
