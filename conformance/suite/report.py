@@ -728,7 +728,11 @@ def _summary_client(key: str, rep: Report, h: str, many: bool) -> list[str]:
                     out.append(f"| {len(ids)} scenarios: {shown}, … | {ICONS['SKIP']} SKIP | {_md(reason)} |")
                     continue
             mark = {"known": " (known)", "changed": " **(changed)**"}.get(known_state(ln), "")
-            out.append(f"| {_md_code(ln.get('scenario'), 70)} | {ICONS.get(v, '')} {_md(v)}{mark} | {_md_details(ln)} |")
+            details = _md_details(ln)
+            known = ln.get("known") if isinstance(ln.get("known"), dict) else {}
+            if known_state(ln) == "known" and known.get("note"):
+                details = f"known: {_md(known['note'], 240)} · {details}"
+            out.append(f"| {_md_code(ln.get('scenario'), 70)} | {ICONS.get(v, '')} {_md(v)}{mark} | {details} |")
         out.append("")
     return out
 
