@@ -450,7 +450,13 @@ def test_incomplete_report_is_flagged(runs: dict, tmp_path: Path) -> None:
 def test_same_client_twice_gets_two_columns(runs: dict, tmp_path: Path) -> None:
     p = runs["reference"][R.REPORT_JSONL]
     paths = R.render([p, p], tmp_path)
-    assert parse_matrix(paths[R.MATRIX_HTML]).clients == ["reference", "reference #2"]
+    # Keyed by name and version when a client has several reports (one release each, usually).
+    assert parse_matrix(paths[R.MATRIX_HTML]).clients == ["reference 1.2.3", "reference 1.2.3 #2"]
+    other = tmp_path / "other.jsonl"
+    other.write_text(p.read_text(encoding="utf-8").replace('"version": "1.2.3"', '"version": "2.0.0"', 1),
+                     encoding="utf-8")
+    paths = R.render([p, other], tmp_path / "two")
+    assert parse_matrix(paths[R.MATRIX_HTML]).clients == ["reference 1.2.3", "reference 2.0.0"]
 
 
 def test_render_cli(runs: dict, tmp_path: Path) -> None:
