@@ -169,7 +169,7 @@ class ScenarioResult:
     error: str | None = None
     answer: dict[str, Any] | None = None
     journal: list[dict[str, Any]] = field(default_factory=list)
-    # The adapter's stderr while it ran this scenario (conformance.md: kept with the report).
+    # The adapter's stderr while it ran this scenario (docs/conformance.md: kept with the report).
     stderr: str = ""
     # The client's known-failures entry for this scenario, with "matches": whether the
     # verdict is the known one (None: no entry, so PASS or SKIP is expected).
