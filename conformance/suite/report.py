@@ -485,7 +485,9 @@ def junit_tree(reports: list[Report]) -> ET.ElementTree:
         # A known FAIL or ERROR is reported as skipped (type "known"), so that a CI widget
         # is red exactly when the run fails: on a changed verdict.
         known = [ln for ln in rep.lines if ln.get("verdict") in ("FAIL", "ERROR") and known_state(ln) == "known"]
-        changed_ok = [ln for ln in rep.lines if ln.get("verdict") in ("PASS", "SKIP")
+        # A changed PASS, SKIP or LENIENT (none of them red by itself) is a failure: the run
+        # exits 1 on it, so the widget must say so.
+        changed_ok = [ln for ln in rep.lines if ln.get("verdict") in ("PASS", "SKIP", "LENIENT")
                       and known_state(ln) == "changed"]
         counts = {"tests": len(rep.lines),
                   "failures": t["FAIL"] - sum(1 for ln in known if ln.get("verdict") == "FAIL") + len(changed_ok),
@@ -547,7 +549,7 @@ def _testcase(parent: ET.Element, ln: dict[str, Any]) -> None:
         out.extend("  " + diff_text(d, 2000) for d in diffs)
         if ln.get("error"):
             out.append("  " + str(ln.get("error")))
-    elif state == "changed" and v in ("PASS", "SKIP"):
+    elif state == "changed" and v in ("PASS", "SKIP", "LENIENT"):
         msg = f"verdict changed: {v}, known {known.get('verdict')}"
         ET.SubElement(tc, "failure", message=_x(msg), type="CHANGED").text = _x(
             msg + ("\n" + long_diffs if long_diffs else "") + "\n(update known_failures.json: python -m suite baseline)")

@@ -360,6 +360,19 @@ def test_known_failures_show_as_known_in_junit_summary_and_matrix(tmp_path: Path
     assert 'data-known="known"' in html and 'data-known="changed"' in html and ">known</span>" in html
 
 
+def test_a_new_lenient_is_red_in_junit_as_the_run_exits_1(tmp_path: Path) -> None:
+    """A LENIENT with no known-failures entry is a changed verdict: the run exits 1 on it, so
+    junit.xml must not be green."""
+    rs = results_with_known()
+    rs[2].known = None      # transient.internal-error: LENIENT, no longer in the file
+    header = {"suite_version": "t", "client": {"name": "toy", "version": "1", "capabilities": []}, "scenarios": 3}
+    paths = R.write_reports(rs, header, {"totals": {}, "elapsed_ms": 1}, tmp_path)
+    ts = ET.parse(paths["junit.xml"]).getroot().find("testsuite")
+    case = {tc.get("name"): tc for tc in ts.findall("testcase")}["transient.internal-error"]
+    assert case.find("failure") is not None and case.find("failure").get("type") == "CHANGED"
+    assert ts.get("failures") == "2"
+
+
 def test_the_runs_last_lines_count_known_and_changed() -> None:
     rs = results_with_known()
     m = replace(load_manifest("reference"), known_failures={
