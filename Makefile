@@ -8,7 +8,11 @@
 #   make test-asan  every test against the sanitizer build
 #   make conformance CLIENT=<name> REPORTS=<dir>
 #                one client of conformance/clients/ against a fresh mock: the four
-#                reports in REPORTS; exit 0 when every verdict is the known one
+#                reports in REPORTS; exit 0 when every verdict is the known one,
+#                3 when every scenario SKIPped (the client's code is absent). The
+#                caller's PYTHONPATH is kept after conformance/ (python-sdk, tccli).
+#   make compatibility  regenerate docs/compatibility/ (every client whose code is
+#                present: npm folders, SDK source trees under $TMT_SDKS)
 #   make fuzz    the libFuzzer targets (clang) in mock_server/build-fuzz
 #   make fuzz-smoke  a short run of each, and every corpus and crash input
 #
@@ -34,6 +38,7 @@ CLIENT   ?= reference
 REPORTS  ?= reports
 SUITE_ARGS ?=
 STRESS_ARGS ?=
+COMPAT_OUT ?=
 
 CC      ?= cc
 PKGS     = libevent libevent_openssl jansson libcrypto libssl
@@ -54,7 +59,7 @@ LIB_OBJS = $(LIB_SRCS:$(SRC_DIR)/%.c=$(BUILD)/%.o)
 TEST_SRCS = $(wildcard $(TEST_DIR)/*.c)
 TEST_OBJS = $(TEST_SRCS:$(TEST_DIR)/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all build bin run test test-c test-py asan test-asan conformance deps-build deps-grade deps-test clean \
+.PHONY: all build bin run test test-c test-py asan test-asan conformance compatibility deps-build deps-grade deps-test clean \
 	fuzz fuzz-smoke test-fuzz stress stress-short
 
 all: build
@@ -90,11 +95,17 @@ test-c: $(BUILD)/unit_tests
 test-py: $(BUILD)/tmtmock
 	TMTMOCK_BIN=$(CURDIR)/$(BUILD)/tmtmock scripts/pytest.sh conformance/tests $(PYTEST_ARGS)
 
-conformance: deps-grade
+conformance:
+	@scripts/deps.sh grade $(CLIENT)
 	@$(MAKE) --no-print-directory bin
 	@py=$$(scripts/python.sh --grade) && \
-	TMTMOCK_BIN=$(CURDIR)/$(BUILD)/tmtmock PYTHONPATH=conformance \
+	TMTMOCK_BIN=$(CURDIR)/$(BUILD)/tmtmock PYTHONPATH=$(CURDIR)/conformance$${PYTHONPATH:+:$$PYTHONPATH} \
 		$$py -m suite run --client $(CLIENT) --reports $(REPORTS) $(SUITE_ARGS)
+
+# The published matrix: every client whose code is present, into docs/compatibility/
+# (scripts/compatibility.sh says which it skipped and why).
+compatibility: bin
+	scripts/compatibility.sh $(COMPAT_OUT)
 
 # Exit status 0 when every attack held (scripts/stress.py --help).
 stress: $(BUILD)/tmtmock

@@ -1,16 +1,19 @@
 #!/bin/sh
-# deps.sh [--list] [build|grade|test|fuzz]: make sure what tmtmock needs for that use is
-# installed (--list: print every Debian package of that use, installed or not, and stop).
+# deps.sh [--list] [build|grade|test|fuzz] [CLIENT]: make sure what tmtmock needs for that
+# use is installed (--list: print every Debian package of that use, installed or not, and
+# stop). CLIENT, with grade: the conformance client to be graded, whose own needs are added.
 #
 #   build   the compiler with the C library's headers, make, pkg-config, and the
 #           three libraries (libevent, jansson, OpenSSL): enough for `make run`
 #   grade   build, plus Debian's Python with jsonschema, Node.js and npm, and the
 #           official Node SDK (npm ci, from its lock file): enough for
-#           `make conformance`, grading a client
+#           `make conformance`, grading a client; with CLIENT, that client's
+#           needs too (its npm folder; Go for go-sdk; requests, jmespath, six
+#           for the Python SDK and tccli)
 #   test    grade, plus everything the test suites use: CUnit, pytest, curl and
 #           openssl (the README's recipes), Chromium (the HTML matrix), valgrind,
 #           Go (the Go SDK adapter), man (the man page), clang with libFuzzer (the
-#           fuzz pass): enough for `make test`
+#           fuzz pass), and every npm client folder: enough for `make test`
 #   fuzz    clang with its libFuzzer and sanitizer runtimes
 #
 # A fresh Debian 12 with only git and make is the starting point (scripts/fresh-check.sh
@@ -24,6 +27,7 @@ if [ "${1:-}" = --list ]; then
 	shift
 fi
 what=${1:-build}
+client=${2:-}
 case $what in
 build|grade|test|fuzz) ;;
 *)	echo "deps.sh: unknown use '$what' (build, grade, test or fuzz)" >&2; exit 2 ;;
@@ -70,6 +74,16 @@ level_grade() {
 	need_pkg npm command -v npm
 	# npm reaches its registry over HTTPS.
 	need_pkg ca-certificates test -e /etc/ssl/certs/ca-certificates.crt
+	# The official SDKs run from their source trees need what they import.
+	case $client in
+	go-sdk)	need_pkg golang-go command -v go ;;
+	python-sdk|tccli)
+		need_pkg python3-requests /usr/bin/python3 -c 'import requests'
+		if [ "$client" = tccli ]; then
+			need_pkg python3-jmespath /usr/bin/python3 -c 'import jmespath'
+			need_pkg python3-six /usr/bin/python3 -c 'import six'
+		fi ;;
+	esac
 }
 
 level_fuzz() {
@@ -128,17 +142,24 @@ if [ -n "$missing" ]; then
 fi
 
 if [ "$what" = grade ] || [ "$what" = test ]; then
-	sdk="$here/conformance/clients/node-sdk"
-	if [ ! -d "$sdk/node_modules/tencentcloud-sdk-nodejs-tmt" ] ||
-	    [ "$sdk/package-lock.json" -nt "$sdk/node_modules/.package-lock.json" ]; then
-		echo "deps: installing the official Node SDK (npm ci)" >&2
-		# Debian's npm trusts Node's bundled CAs only; a machine whose
-		# registry access needs a local CA (update-ca-certificates) has
-		# it in the system bundle.
-		if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -e /etc/ssl/certs/ca-certificates.crt ]; then
-			NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
-			export NODE_EXTRA_CA_CERTS
-		fi
-		(cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error)
+	# Debian's npm trusts Node's bundled CAs only; a machine whose registry
+	# access needs a local CA (update-ca-certificates) has it in the system
+	# bundle.
+	if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -e /etc/ssl/certs/ca-certificates.crt ]; then
+		NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+		export NODE_EXTRA_CA_CERTS
 	fi
+	# The npm clients of the suite, each from its lock file: grading, the
+	# client graded (the official Node SDK by default); testing, every one.
+	for lock in "$here"/conformance/clients/*/package-lock.json; do
+		dir=$(dirname "$lock")
+		name=$(basename "$dir")
+		if [ "$what" = grade ] && [ "$name" != "${client:-node-sdk}" ] && [ "$name" != node-sdk ]; then
+			continue
+		fi
+		if [ ! -d "$dir/node_modules" ] || [ "$lock" -nt "$dir/node_modules/.package-lock.json" ]; then
+			echo "deps: installing the $name client (npm ci)" >&2
+			(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+		fi
+	done
 fi

@@ -40,10 +40,10 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "conformance"))
 
-from harness.signer import Credentials, Tc3Signer  # noqa: E402
+from harness.signer import Tc3Signer  # noqa: E402
+from harness.wire import DEFAULT, read_until_close  # noqa: E402
 
 READY = re.compile(r"^listening on http://(\S+):(\d+)")
-DEFAULT = Credentials("AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE")
 BASE = ["--fixtures", str(ROOT / "fixtures"), "--no-rate-limit", "--seed", "1"]
 RSS_CHECK = True    # --no-rss-check: memory is reported, not judged
 
@@ -177,18 +177,6 @@ def wire(method: str, target: str, headers: dict[str, str], body: bytes = b"") -
     return head.encode() + b"\r\n" + body
 
 
-def read_until_close(s: socket.socket, timeout: float) -> bytes:
-    s.settimeout(timeout)
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except (socket.timeout, ConnectionResetError):
-        pass
-    return out
 
 
 # ---------------------------------------------------------------- the other clients

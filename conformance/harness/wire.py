@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -138,3 +139,18 @@ def v1_request(mock: MockLike, method: str, params: dict[str, str], **kw: Any) -
     if method == "GET":
         return HttpRequest("GET", "/?" + encoded, headers, b"", **kw)
     return HttpRequest("POST", "/", headers, encoded.encode("ascii"), **kw)
+
+
+def read_until_close(s: socket.socket, timeout: float) -> bytes:
+    """Everything the peer sends until it closes, resets, or is silent for timeout seconds."""
+    s.settimeout(timeout)
+    out = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return out

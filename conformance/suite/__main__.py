@@ -8,7 +8,17 @@
 
 `run` exits 0 when every verdict is the one the client's known_failures.json gives (a
 scenario absent from it must PASS or SKIP), 1 otherwise (each mismatch is printed), 2 on a
-usage or set-up error (bad scenario files, unknown client, no mock).
+usage or set-up error (bad scenario files, unknown client, no mock), 3 when every
+scenario was SKIP (the client's code is absent: nothing was graded, which must not pass
+silently). On a terminal it shows its progress (scenario i/N) on stderr.
+
+    python -m suite baseline REPORT.jsonl [--client NAME] [--out FILE]
+
+writes a known-failures file from a run: every verdict other than PASS and SKIP, with
+its differences and evidence (the journal lines of what reached the mock); a note
+already in the client's file for the same verdict is kept. A client folder graded at
+several releases may keep known_failures-<version>.json beside known_failures.json
+(--per-version writes it); a run uses the one of the version its adapter reports.
 """
 from __future__ import annotations
 
@@ -26,6 +36,7 @@ from .model import VERDICTS, Manifest, ScenarioResult
 from .runner import Runner, make_footer, make_header, totals, utc_now
 
 OK_WITHOUT_ENTRY = ("PASS", "SKIP")
+EXIT_OK, EXIT_CHANGED, EXIT_USAGE, EXIT_ALL_SKIPPED = 0, 1, 2, 3
 
 
 # ---------------------------------------------------------------- reports
@@ -134,12 +145,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             writer = report.ReportWriter(out_dir, header) if report and hasattr(report, "ReportWriter") else None
             done = [0]
 
+            tty = sys.stderr.isatty() and not args.verbose
+
             def progress(r: ScenarioResult) -> None:
                 done[0] += 1
                 if writer is not None:
                     writer.add(r)
                 if args.verbose:
                     print(f"[{done[0]}/{len(chosen)}] {r.verdict.value:<7} {r.scenario.id}", flush=True)
+                elif tty:
+                    line = f"{manifest.name}: scenario {done[0]}/{len(chosen)} {r.verdict.value:<7} {r.scenario.id}"
+                    print("\r\033[K" + line[:120], end="" if done[0] < len(chosen) else "\n",
+                          file=sys.stderr, flush=True)
 
             try:
                 results = runner.run(chosen, on_result=progress)
@@ -157,20 +174,133 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         mock.stop()
 
-    for r in results:
-        if r.verdict.value != "PASS":
-            print(summary_line(r))
+    manifest = runner.manifest      # with the known failures of the release it graded
     t = totals(results)
+    skipped_all = bool(results) and t["SKIP"] == len(results)
+    if skipped_all:
+        # The adapter's own reason (the client is absent) before the capabilities it lacks.
+        reasons = sorted({r.skip_reason or "skipped" for r in results}, key=lambda x: (x.startswith("client lacks"), x))
+        print(f"suite: {manifest.name}: every one of the {len(results)} scenarios was SKIP, nothing was graded: "
+              + "; ".join(reasons[:3]) + (f"; … {len(reasons) - 3} more reasons" if len(reasons) > 3 else ""),
+              file=sys.stderr)
+    else:
+        # Failing rows first: the verdicts that need a look, then the known ones.
+        for r in sorted((r for r in results if r.verdict.value != "PASS"), key=_row_order):
+            print(summary_line(r))
     secs = (time.monotonic() - t0)
     print(f"{manifest.name}: " + ", ".join(f"{v} {t[v]}" for v in VERDICTS) + f"  ({len(results)} scenarios, "
           f"{secs:.1f} s)  reports: {', '.join(str(p) for p in paths.values())}")
+    if skipped_all:
+        # Nothing was graded: not a pass, and not a change of verdict either (the known
+        # failures of a client that did not run say nothing).
+        return EXIT_ALL_SKIPPED
     bad = mismatches(manifest, results)
+    print(known_line(manifest, results, bad))
     if bad:
         print(f"{len(bad)} verdict(s) differ from {manifest.name}'s known failures:")
         for line in bad:
             print(f"  {line}")
-        return 1
-    return 0
+        return EXIT_CHANGED
+    return EXIT_OK
+
+
+def _row_order(r: ScenarioResult) -> tuple[int, int, str]:
+    """Changed verdicts first, then FAIL, ERROR, LENIENT, SKIP; by id within."""
+    known = r.known is not None and r.known.get("matches")
+    changed = 0 if (r.verdict.value not in OK_WITHOUT_ENTRY and not known) else 1
+    order = ["FAIL", "ERROR", "LENIENT", "SKIP", "PASS"]
+    return (changed, order.index(r.verdict.value) if r.verdict.value in order else 0, r.scenario.id)
+
+
+def known_line(manifest: Manifest, results: list[ScenarioResult], bad: list[str]) -> str:
+    """"all 3 FAILs known, 0 changed": what CI and people read first."""
+    parts = []
+    for v in ("FAIL", "ERROR", "LENIENT"):
+        got = [r for r in results if r.verdict.value == v]
+        if not got:
+            continue
+        known = sum(1 for r in got if r.known is not None and r.known.get("matches"))
+        word = f"{v}s" if len(got) != 1 else v
+        parts.append(f"all {len(got)} {word} known" if known == len(got) else f"{known} of {len(got)} {word} known")
+    head = ", ".join(parts) if parts else "no FAIL, ERROR or LENIENT"
+    return f"{manifest.name}: {head}, {len(bad)} changed (known failures: {manifest.known_failures_file})"
+
+
+def evidence_lines(line: dict[str, Any], limit: int = 6) -> list[str]:
+    """The journal lines of a report line, one short string each: what reached the mock and
+    what it answered (the evidence behind a known failure)."""
+    out = []
+    for i, e in enumerate(line.get("journal") or []):
+        if i >= limit:
+            out.append(f"… {len(line['journal']) - limit} more journal entries")
+            break
+        body = e.get("body") if isinstance(e.get("body"), str) else ""
+        out.append(f"journal seq {e.get('seq')}: {e.get('method')} {e.get('action')} {e.get('sign_method')} "
+                   f"-> HTTP {e.get('http_status')} error_code={e.get('error_code')} fault={e.get('fault')} "
+                   f"latency {int(e.get('latency_us') or 0) // 1000} ms body={_short(body, 160)}")
+    res = line.get("result")
+    if isinstance(res, dict):
+        out.append("client answered: " + _short(res, 240))
+    if not line.get("journal"):
+        out.append("nothing reached the mock")
+    return out
+
+
+def baseline(lines: list[dict[str, Any]], old: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A known-failures document from a report's scenario lines: every verdict other than
+    PASS and SKIP, its note (the old one when the verdict is unchanged, else the
+    differences) and its evidence."""
+    out: dict[str, dict[str, Any]] = {}
+    for ln in sorted(lines, key=lambda x: str(x.get("scenario"))):
+        v = ln.get("verdict")
+        sid = str(ln.get("scenario"))
+        if v in OK_WITHOUT_ENTRY or v is None:
+            continue
+        prev = old.get(sid) or {}
+        diffs = "; ".join(f"{d.get('expectation')} ({d.get('level')}): expected {_short(d.get('expected'), 80)}, "
+                          f"got {_short(d.get('got'), 80)}" for d in ln.get("differences") or [])
+        note = prev.get("note") if prev.get("verdict") == v and prev.get("note") else \
+            (diffs or str(ln.get("error") or v))
+        # The grader's notes about the finding, not the run's own figures (time budget).
+        notes = [str(n) for n in ln.get("notes") or [] if not str(n).startswith("time budget")]
+        if notes and prev.get("verdict") != v:
+            note += " [" + "; ".join(notes) + "]"
+        out[sid] = {"verdict": v, "issue": prev.get("issue"), "note": note, "evidence": evidence_lines(ln)}
+    return out
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    report = _report_module()
+    if report is None:
+        print("suite: baseline needs suite/report.py", file=sys.stderr)
+        return EXIT_USAGE
+    if not Path(args.report).exists():
+        print(f"suite: no such report: {args.report}", file=sys.stderr)
+        return EXIT_USAGE
+    rep = report.load_report(args.report)
+    name = args.client or rep.client
+    old: dict[str, dict[str, Any]] = {}
+    out_path = Path(args.out) if args.out else None
+    try:
+        manifest = adapters.load_manifest(name)
+        version = rep.client_info.get("version")
+        manifest = adapters.for_version(manifest, version)
+        old = manifest.known_failures
+        if out_path is None:
+            out_path = adapters.known_failures_path(manifest, version if args.per_version else None)
+            if args.per_version:
+                out_path = Path(manifest.folder) / f"known_failures-{version}.json"
+    except adapters.AdapterError as e:
+        if out_path is None:
+            print(f"suite: {e} (give --out)", file=sys.stderr)
+            return EXIT_USAGE
+    if not rep.complete:
+        print(f"suite: {args.report} is incomplete (no footer): no baseline from a partial run", file=sys.stderr)
+        return EXIT_USAGE
+    doc = baseline(rep.lines, old)
+    out_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{out_path}: {len(doc)} known verdicts from {len(rep.lines)} scenarios of {name}")
+    return EXIT_OK
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -235,6 +365,14 @@ def parser() -> argparse.ArgumentParser:
     rd.add_argument("reports", nargs="+", metavar="REPORT.jsonl")
     rd.add_argument("--out", required=True, metavar="DIR")
     rd.set_defaults(func=cmd_render)
+
+    bl = sub.add_parser("baseline", help="write a known-failures file from a run's report.jsonl")
+    bl.add_argument("report", metavar="REPORT.jsonl")
+    bl.add_argument("--client", help="the client whose known_failures.json is written (default: the report's)")
+    bl.add_argument("--out", metavar="FILE", help="write here instead of the client's known_failures.json")
+    bl.add_argument("--per-version", action="store_true",
+                    help="write known_failures-<the report's client version>.json (one folder, several releases)")
+    bl.set_defaults(func=cmd_baseline)
 
     ls = sub.add_parser("list", help="the scenarios: id, class, codes")
     selection(ls)

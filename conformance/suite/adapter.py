@@ -17,6 +17,7 @@ against adapter-request.schema.json. stderr is collected per run (AdapterAnswer.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import queue
@@ -66,16 +67,7 @@ def load_manifest(name: str, clients_dir: Path | str = CLIENTS_DIR) -> Manifest:
     known_failures: dict[str, dict[str, Any]] = {}
     kf_name = doc.get("known_failures")
     if kf_name:
-        kf_path = folder / kf_name
-        if kf_path.exists():
-            try:
-                known_failures = json.loads(kf_path.read_text(encoding="utf-8"))
-            except ValueError as e:
-                raise AdapterError(f"{kf_path}: not JSON: {e}") from None
-            try:
-                schema.validate("known-failures", known_failures, str(kf_path))
-            except schema.SchemaError as e:
-                raise AdapterError(str(e)) from None
+        known_failures = read_known_failures(folder / kf_name)
     return Manifest(
         name=doc["name"],
         command=list(doc["command"]),
@@ -85,7 +77,43 @@ def load_manifest(name: str, clients_dir: Path | str = CLIENTS_DIR) -> Manifest:
         folder=str(folder.resolve()),
         description=doc.get("description", ""),
         requires_env=(doc.get("requires") or {}).get("env"),
+        known_failures_file=str((folder / kf_name).resolve()) if kf_name else "",
     )
+
+
+def read_known_failures(path: Path) -> dict[str, dict[str, Any]]:
+    """A known-failures file, validated; {} when it does not exist."""
+    if not path.exists():
+        return {}
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise AdapterError(f"{path}: not JSON: {e}") from None
+    try:
+        schema.validate("known-failures", doc, str(path))
+    except schema.SchemaError as e:
+        raise AdapterError(str(e)) from None
+    return doc
+
+
+def known_failures_path(manifest: Manifest, version: str | None) -> Path:
+    """The known failures of the client at ``version``: known_failures-<version>.json when the
+    folder has one (one client folder, several releases graded: the Go SDK's typed and
+    generic generations differ), else known_failures.json."""
+    folder = Path(manifest.folder)
+    if version:
+        specific = folder / f"known_failures-{version}.json"
+        if specific.exists():
+            return specific
+    return folder / "known_failures.json"
+
+
+def for_version(manifest: Manifest, version: str | None) -> Manifest:
+    """``manifest`` with the known failures of that client version (known_failures_path)."""
+    path = known_failures_path(manifest, version)
+    if path.name == "known_failures.json":
+        return manifest
+    return dataclasses.replace(manifest, known_failures=read_known_failures(path), known_failures_file=str(path))
 
 
 def list_clients(clients_dir: Path | str = CLIENTS_DIR) -> list[str]:
@@ -327,8 +355,11 @@ class AdapterProcess:
                 raise AdapterError("answer to `start` breaks the protocol: "
                                    + ("; ".join(found) or f"no client in {_short(raw)!r}"))
             c = doc["client"]
+            # Other fields of the start answer (how each action is called, which SDK build)
+            # go into the report's header as they are.
+            extra = {k: v for k, v in c.items() if k not in ("name", "version", "language", "capabilities")}
             return ClientInfo(name=c["name"], version=c.get("version") or "", language=c.get("language") or "",
-                              capabilities=list(c.get("capabilities", [])))
+                              capabilities=list(c.get("capabilities", [])), extra=extra)
 
     def _oneshot_start(self) -> ClientInfo:
         proc = self._spawn()
@@ -440,6 +471,7 @@ class AdapterProcess:
 
 
 __all__ = [
-    "CLIENTS_DIR", "AdapterError", "AdapterProcess", "adapter_env", "list_clients", "load_manifest",
+    "CLIENTS_DIR", "AdapterError", "AdapterProcess", "adapter_env", "for_version", "known_failures_path",
+    "list_clients", "load_manifest", "read_known_failures",
     "manifest_info", "resolve_command",
 ]

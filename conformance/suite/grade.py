@@ -51,6 +51,10 @@ ENVELOPE_FAULTS = (None, "charset_content_type", "no_request_id", "error_status_
 BACKOFF_MIN_FIRST_GAP_S = 0.020
 BACKOFF_TOLERANCE_S = 0.050
 RESEND_MIN_APART_S = 1.2
+BASE_MARGIN_MS = 2000
+REJECTED_LOCALLY_NOTE = ("rejected locally: the client validated the call and refused it before sending "
+                         "(kind validation); nothing reached the mock")
+NO_RETRY_NOTE = "no retry at all: the client has no retry (capability `retry` absent), so a fault that heals is not ridden out"
 
 
 @dataclass
@@ -239,8 +243,9 @@ def _resends(attempts: list[dict[str, Any]], strict: bool) -> list[list[int]]:
 
 class _Grader:
     def __init__(self, sc: Scenario, result: dict[str, Any], attempts: list[dict[str, Any]],
-                 capabilities: Iterable[str], elapsed_ms: int) -> None:
+                 capabilities: Iterable[str], elapsed_ms: int, no_fault_ms: int | None = None) -> None:
         self.sc = sc
+        self.no_fault_ms = no_fault_ms
         self.result = result
         self.attempts = attempts
         self.caps = set(capabilities)
@@ -323,8 +328,14 @@ class _Grader:
     def retry_shoulds(self, check_retried: bool, check_healed: bool) -> None:
         n = len(self.attempts)
         heals = self.sc.expect.get("heals_after")
-        if check_retried and "retry" in self.caps and self.max_attempts > 1 and n <= 1:
-            self.diff("retried", Level.SHOULD, "more than one attempt", n)
+        no_retry = "retry" not in self.caps
+        if check_retried and self.max_attempts > 1 and n <= 1:
+            # A client without any retry is graded, not skipped: the SHOULD it does not
+            # do is the finding (docs/conformance.md, "Verdicts").
+            self.diff("retried", Level.SHOULD, "more than one attempt",
+                      f"{n} (no retry at all)" if no_retry else n)
+            if no_retry and NO_RETRY_NOTE not in self.notes:
+                self.notes.append(NO_RETRY_NOTE)
         if n > self.max_attempts:
             self.diff("bounded", Level.SHOULD, f"at most {self.max_attempts} attempts", n)
         if n >= 2:
@@ -343,13 +354,27 @@ class _Grader:
                 self.diff("fresh_signature", Level.SHOULD, "each attempt signed afresh",
                           {"same_signature_and_timestamp": resent})
         if check_healed and heals is not None and heals < self.max_attempts and not self.ok:
+            if no_retry and NO_RETRY_NOTE not in self.notes:
+                self.notes.append(NO_RETRY_NOTE)
             self.diff("healed", Level.SHOULD,
                       f"success (the fault fires on the first {heals} calls, max_attempts {self.max_attempts})",
                       {"ok": False, "code": self.error.get("code"), "kind": self.error.get("kind"), "attempts": n})
 
     # ------------------------------------------------------------ classes
 
+    def rejected_locally(self) -> bool:
+        """The client refused the call before sending anything (kind `validation`)."""
+        return not self.ok and self.error.get("kind") == "validation" and not self.attempts
+
     def client_error(self) -> None:
+        if self.rejected_locally():
+            # A client that validates before sending is graded, not failed for the mock's
+            # sake: what it cannot give is the server's Code, Message and RequestId.
+            self.diff("rejected_locally", Level.SHOULD,
+                      f"the server's {self.sc.expected_code} with its Message and RequestId",
+                      {"kind": "validation", "message": self.error.get("message")})
+            self.notes.append(REJECTED_LOCALLY_NOTE)
+            return
         self.attempted()
         if self.ok or self.error.get("kind") != "api":
             self.diff("error_reported", Level.MUST, {"ok": False, "kind": "api"},
@@ -396,11 +421,14 @@ class _Grader:
                       and self.error.get("code") == last.get("error_code"))
             if kind not in TRANSPORT_KINDS and not api_ok:
                 self.diff("kind", Level.MUST, list(TRANSPORT_KINDS), kind)
-        budget = self.sc.expect.get("time_budget_ms") or default_time_budget_ms(self.sc)
+        budget = default_time_budget_ms(self.sc, self.no_fault_ms)
         if self.elapsed_ms > budget:
             self.diff("in_time", Level.MUST, f"<= {budget} ms", f"{self.elapsed_ms} ms")
+        if self.no_fault_ms is not None and not self.sc.expect.get("time_budget_ms"):
+            self.notes.append(f"time budget {budget} ms: timeout_ms x max_attempts + {BASE_MARGIN_MS} ms + "
+                              f"2 x {self.no_fault_ms} ms (this client's no-fault latency, measured in this run)")
         heals = self.sc.expect.get("heals_after") is not None
-        self.retry_shoulds(check_retried=heals, check_healed=heals and "retry" in self.caps)
+        self.retry_shoulds(check_retried=heals, check_healed=heals)
 
     def success(self) -> None:
         self.attempted()
@@ -415,6 +443,8 @@ class _Grader:
 
     def run(self) -> None:
         cls = self.sc.error_class
+        if cls is not ErrorClass.CLIENT_ERROR and self.rejected_locally():
+            self.notes.append(REJECTED_LOCALLY_NOTE + " (a call the service accepts)")
         if cls is ErrorClass.CLIENT_ERROR:
             self.client_error()
         elif cls in (ErrorClass.THROTTLED, ErrorClass.TRANSIENT):
@@ -427,24 +457,32 @@ class _Grader:
             self.success()
 
 
-def default_time_budget_ms(sc: Scenario) -> int:
-    """expect.time_budget_ms, else timeout_ms * max_attempts + 2000."""
+def time_margin_ms(no_fault_ms: int | None = None) -> int:
+    """What a client may take beyond timeout_ms * max_attempts: a fixed 2 s plus twice its
+    own no-fault latency measured in the same run (a CLI that starts a process per call,
+    a loaded machine), so the bound follows the client and the load, not a constant."""
+    return BASE_MARGIN_MS + 2 * max(0, int(no_fault_ms or 0))
+
+
+def default_time_budget_ms(sc: Scenario, no_fault_ms: int | None = None) -> int:
+    """expect.time_budget_ms, else timeout_ms * max_attempts + time_margin_ms(no_fault_ms)."""
     if sc.expect.get("time_budget_ms"):
         return int(sc.expect["time_budget_ms"])
     o = sc.call.options
-    return int(o.get("timeout_ms", 2000)) * int(o.get("max_attempts", 3)) + 2000
+    return int(o.get("timeout_ms", 2000)) * int(o.get("max_attempts", 3)) + time_margin_ms(no_fault_ms)
 
 
 def expectation_differences(sc: Scenario, result: dict[str, Any], attempts: list[dict[str, Any]],
-                            capabilities: Iterable[str], elapsed_ms: int = 0) -> tuple[list[Difference], list[str]]:
+                            capabilities: Iterable[str], elapsed_ms: int = 0,
+                            no_fault_ms: int | None = None) -> tuple[list[Difference], list[str]]:
     """The class's expectations for an adapter `result` (attempts in arrival order)."""
-    g = _Grader(sc, result, attempts, capabilities, elapsed_ms)
+    g = _Grader(sc, result, attempts, capabilities, elapsed_ms, no_fault_ms)
     g.run()
     return g.diffs, g.notes
 
 
 def grade(sc: Scenario, answer: AdapterAnswer, attempts: list[dict[str, Any]],
-          capabilities: Iterable[str]) -> Grade:
+          capabilities: Iterable[str], no_fault_ms: int | None = None) -> Grade:
     """The verdict of one scenario. skipped -> SKIP; broken (crash, hang, bad protocol) or
     errored -> ERROR; else the expectations and wire checks, FAIL on a MUST, LENIENT on a
     SHOULD, else PASS."""
@@ -460,13 +498,14 @@ def grade(sc: Scenario, answer: AdapterAnswer, attempts: list[dict[str, Any]],
     if answer.result is None:
         return Grade(Verdict.ERROR, error="no result")
     ordered = order_attempts(attempts)
-    diffs, notes = expectation_differences(sc, answer.result, ordered, capabilities, answer.elapsed_ms)
+    diffs, notes = expectation_differences(sc, answer.result, ordered, capabilities, answer.elapsed_ms,
+                                           no_fault_ms)
     diffs += wire_differences(sc, ordered)
     return Grade(verdict_of(diffs), diffs, notes)
 
 
 __all__ = [
-    "Grade", "TMT_VERSION", "WIRE_CHECKS", "arrival", "body_doc", "default_time_budget_ms", "error_of",
+    "Grade", "TMT_VERSION", "time_margin_ms", "WIRE_CHECKS", "arrival", "body_doc", "default_time_budget_ms", "error_of",
     "expectation_differences", "field_diffs", "grade", "is_success", "order_attempts", "response_of", "same",
     "wire_differences",
 ]

@@ -201,8 +201,14 @@ class Mock:
 
 
 def fake_secret_id(kind: str) -> str:
-    """A SecretId no account has: "unknown_id" well-formed (AKID + 32 alnum), "malformed_id"
-    not (AKID + 12 alnum and a dash)."""
+    """A SecretId no account has, of the form the scenario needs (docs/behaviour.md, order
+    of checks 9 and 10; mock_server/src/cred.c): well formed is "AKID" followed by 32 to
+    124 letters, digits, `_` or `-` (128 characters in all at most).
+
+    - "unknown_id": "AKID" + 32 letters or digits, well formed: AuthFailure.SecretIdNotFound.
+    - "malformed_id": "AKID" + 12 letters or digits + "-x", 14 characters after "AKID",
+      too short for the form: AuthFailure.InvalidSecretId. (An unknown id that does not
+      start with "AKID" at all would be SecretIdNotFound instead.)"""
     rnd = random.SystemRandom()
     if kind == "unknown_id":
         return random_secret_id()

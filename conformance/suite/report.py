@@ -362,6 +362,33 @@ def _sorted_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(lines, key=lambda ln: (_class_key(str(ln.get("class") or "")), str(ln.get("scenario"))))
 
 
+def known_state(line: dict[str, Any]) -> str:
+    """How a line's verdict stands against the client's known failures: "known" (the
+    verdict its known-failures entry gives), "changed" (an entry that says otherwise, or a
+    FAIL, ERROR or LENIENT without one: CI fails on it) or "ok" (PASS or SKIP, no entry)."""
+    v = line.get("verdict")
+    if "known" not in line:
+        return "unmarked"   # a report from before known failures were recorded
+    known = line.get("known") if isinstance(line.get("known"), dict) else None
+    if known is not None:
+        return "known" if known.get("verdict") == v else "changed"
+    return "ok" if v in ("PASS", "SKIP") else "changed"
+
+
+def known_summary(lines: list[dict[str, Any]]) -> str:
+    """"all 6 FAILs known, 0 changed" over a report's lines."""
+    parts = []
+    for v in ("FAIL", "ERROR", "LENIENT"):
+        got = [ln for ln in lines if ln.get("verdict") == v]
+        if not got:
+            continue
+        k = sum(1 for ln in got if known_state(ln) == "known")
+        word = f"{v}s" if len(got) != 1 else v
+        parts.append(f"all {len(got)} {word} known" if k == len(got) else f"{k} of {len(got)} {word} known")
+    changed = sum(1 for ln in lines if known_state(ln) == "changed")
+    return (", ".join(parts) if parts else "no FAIL, ERROR or LENIENT") + f", {changed} changed"
+
+
 def _is_faq(line: dict[str, Any]) -> bool:
     tags = line.get("tags")
     if isinstance(tags, list):
@@ -388,13 +415,19 @@ def diff_text(d: dict[str, Any], limit: int = 80) -> str:
 
 
 def _client_keys(reports: list[Report]) -> list[str]:
-    """Column keys: client names, made unique (a second report of one client gets ' #2')."""
+    """Column keys: client names, made unique: a client with several reports is keyed by
+    name and version ("python-sdk 3.1.53"), and a repeat of those gets ' #2'."""
+    names = [rep.client for rep in reports]
     keys: list[str] = []
     for rep in reports:
-        k, n = rep.client, 1
+        base = rep.client
+        version = rep.client_info.get("version")
+        if names.count(rep.client) > 1 and version:
+            base = f"{rep.client} {version}"
+        k, n = base, 1
         while k in keys:
             n += 1
-            k = f"{rep.client} #{n}"
+            k = f"{base} #{n}"
         keys.append(k)
     return keys
 
@@ -449,9 +482,18 @@ def junit_tree(reports: list[Report]) -> ET.ElementTree:
     for key, rep in zip(_client_keys(reports), reports):
         t = rep.totals()
         unknown = [ln for ln in rep.lines if ln.get("verdict") not in VERDICTS]
-        counts = {"tests": len(rep.lines), "failures": t["FAIL"],
-                  "errors": t["ERROR"] + len(unknown) + (0 if rep.complete else 1),
-                  "skipped": t["SKIP"]}
+        # A known FAIL or ERROR is reported as skipped (type "known"), so that a CI widget
+        # is red exactly when the run fails: on a changed verdict.
+        known = [ln for ln in rep.lines if ln.get("verdict") in ("FAIL", "ERROR") and known_state(ln) == "known"]
+        # A changed PASS, SKIP or LENIENT (none of them red by itself) is a failure: the run
+        # exits 1 on it, so the widget must say so.
+        changed_ok = [ln for ln in rep.lines if ln.get("verdict") in ("PASS", "SKIP", "LENIENT")
+                      and known_state(ln) == "changed"]
+        counts = {"tests": len(rep.lines),
+                  "failures": t["FAIL"] - sum(1 for ln in known if ln.get("verdict") == "FAIL") + len(changed_ok),
+                  "errors": t["ERROR"] - sum(1 for ln in known if ln.get("verdict") == "ERROR")
+                  + len(unknown) + (0 if rep.complete else 1),
+                  "skipped": t["SKIP"] + len(known) - sum(1 for ln in changed_ok if ln.get("verdict") == "SKIP")}
         elapsed = (rep.footer or {}).get("elapsed_ms")
         if not isinstance(elapsed, (int, float)):
             elapsed = sum(int(ln.get("elapsed_ms") or 0) for ln in rep.lines)
@@ -468,7 +510,8 @@ def junit_tree(reports: list[Report]) -> ET.ElementTree:
                             ("suite_version", rep.header.get("suite_version", SUITE_VERSION)),
                             ("mock_version", rep.header.get("mock_version")),
                             ("catalogue_hash", rep.header.get("catalogue_hash")),
-                            ("complete", "true" if rep.complete else "false")):
+                            ("complete", "true" if rep.complete else "false"),
+                            ("known_failures", known_summary(rep.lines))):
             if value not in (None, ""):
                 ET.SubElement(props, "property", name=name, value=_x(value))
         for ln in _sorted_lines(rep.lines):
@@ -496,7 +539,21 @@ def _testcase(parent: ET.Element, ln: dict[str, Any]) -> None:
     diffs = [d for d in ln.get("differences") or [] if isinstance(d, dict)]
     long_diffs = "\n".join(diff_text(d, 2000) for d in diffs)
     out: list[str] = []
-    if v == "FAIL":
+    state = known_state(ln)
+    known = ln.get("known") if isinstance(ln.get("known"), dict) else {}
+    if state == "known" and v in ("FAIL", "ERROR"):
+        note = str(known.get("note") or "")
+        ET.SubElement(tc, "skipped", type="known",
+                      message=_x(_short(f"known {v}: {note}" if note else f"known {v}", 300)))
+        out.append(f"known {v} (the client's known_failures.json):")
+        out.extend("  " + diff_text(d, 2000) for d in diffs)
+        if ln.get("error"):
+            out.append("  " + str(ln.get("error")))
+    elif state == "changed" and v in ("PASS", "SKIP", "LENIENT"):
+        msg = f"verdict changed: {v}, known {known.get('verdict')}"
+        ET.SubElement(tc, "failure", message=_x(msg), type="CHANGED").text = _x(
+            msg + ("\n" + long_diffs if long_diffs else "") + "\n(update known_failures.json: python -m suite baseline)")
+    elif v == "FAIL":
         must = [d for d in diffs if d.get("level") == "MUST"] or diffs
         msg = "; ".join(diff_text(d, 120) for d in must) or "FAIL"
         ET.SubElement(tc, "failure", message=_x(msg), type="FAIL").text = _x(long_diffs or msg)
@@ -616,6 +673,14 @@ def _summary_client(key: str, rep: Report, h: str, many: bool) -> list[str]:
     meta.append(run)
     out.append(" · ".join(meta) + "\n")
     out.append(f"**{_totals_line(t)}**\n")
+    calls = rep.client_info.get("calls")
+    if isinstance(calls, dict) and calls:
+        by: dict[str, list[str]] = {}
+        for action, how in calls.items():
+            by.setdefault(str(how), []).append(str(action))
+        out.append("How it calls each action: " + "; ".join(
+            f"{_md(how)}: {', '.join(_md_code(a) for a in acts)}" for how, acts in by.items()) + "\n")
+    out.append(f"Known failures: **{_md(known_summary(rep.lines))}**\n")
     if not rep.complete:
         exp = rep.expected_scenarios()
         out.append("> [!WARNING]")
@@ -641,7 +706,9 @@ def _summary_client(key: str, rep: Report, h: str, many: bool) -> list[str]:
         bad = [ln for ln in lines if ln.get("verdict") != "PASS"]
         if not bad:
             continue
-        bad.sort(key=lambda ln: (SEVERITY.index(ln["verdict"]) if ln.get("verdict") in SEVERITY else -1,
+        # Failing rows first: changed verdicts, then by severity.
+        bad.sort(key=lambda ln: (0 if known_state(ln) == "changed" else 1,
+                                 SEVERITY.index(ln["verdict"]) if ln.get("verdict") in SEVERITY else -1,
                                  str(ln.get("scenario"))))
         out.append(f"{h}# {_md(CLASS_TITLES.get(cls, cls))} (`{_md(cls)}`): {len(bad)} not PASS\n")
         out.append("| scenario | verdict | details |")
@@ -662,7 +729,12 @@ def _summary_client(key: str, rep: Report, h: str, many: bool) -> list[str]:
                     shown = ", ".join(_md_code(i, 50) for i in ids[:3])
                     out.append(f"| {len(ids)} scenarios: {shown}, … | {ICONS['SKIP']} SKIP | {_md(reason)} |")
                     continue
-            out.append(f"| {_md_code(ln.get('scenario'), 70)} | {ICONS.get(v, '')} {_md(v)} | {_md_details(ln)} |")
+            mark = {"known": " (known)", "changed": " **(changed)**"}.get(known_state(ln), "")
+            details = _md_details(ln)
+            known = ln.get("known") if isinstance(ln.get("known"), dict) else {}
+            if known_state(ln) == "known" and known.get("note"):
+                details = f"known: {_md(known['note'], 240)} · {details}"
+            out.append(f"| {_md_code(ln.get('scenario'), 70)} | {ICONS.get(v, '')} {_md(v)}{mark} | {details} |")
         out.append("")
     return out
 
@@ -801,6 +873,7 @@ def matrix_html(reports: list[Report]) -> str:
             f"<span class=\"count v-{v}{' zero' if not t[v] else ''}\" data-client=\"{_e(key)}\" "
             f"data-verdict=\"{v}\" title=\"{t[v]} {v}\">{t[v]}</span>" for v in VERDICTS) + "</div>")
         w(_bar(t))
+        w(f"<div class=\"known-line\">{_e(known_summary(rep.lines))}</div>")
         w("</th>")
     w("</tr>\n</thead>\n")
     for cls, rows in groups.items():
@@ -828,8 +901,13 @@ def matrix_html(reports: list[Report]) -> str:
                           "not reached</td>")
                     continue
                 v = str(ln.get("verdict"))
-                w(f"<td class=\"cell v-{_e(v)}\" data-verdict=\"{_e(v)}\" data-client=\"{_e(key)}\" "
-                  f"data-scenario=\"{_e(s['id'])}\" tabindex=\"0\"><span class=\"vw\">{_e(v)}</span></td>")
+                state = known_state(ln)
+                # A known verdict says so in the cell; a changed one is outlined (class k-changed).
+                tag = ("<span class=\"kn\" title=\"in the client's known failures\">known</span>"
+                       if state == "known" and v != "PASS" else "")
+                w(f"<td class=\"cell v-{_e(v)} k-{state}\" data-verdict=\"{_e(v)}\" data-known=\"{state}\" "
+                  f"data-client=\"{_e(key)}\" data-scenario=\"{_e(s['id'])}\" tabindex=\"0\">"
+                  f"<span class=\"vw\">{_e(v)}</span>{tag}</td>")
             w("</tr>\n")
         w("</tbody>\n")
     if not order:
@@ -914,6 +992,9 @@ h2{font-size:16px;margin:24px 0 4px}
 .v-FAIL{background:var(--fail-bg);color:var(--fail-fg)}
 .v-SKIP{background:var(--skip-bg);color:var(--skip-fg)}
 .v-ERROR{background:var(--error-bg);color:var(--error-fg)}
+.kn{display:block;font-size:10px;font-weight:600;opacity:.8;letter-spacing:.03em}
+td.k-changed{outline:2px solid #b00;outline-offset:-3px}
+.known-line{font-size:10.5px;color:var(--muted);margin-top:2px}
 .banner{margin:6px 24px;padding:8px 12px;border-radius:6px;font-size:13px}
 .banner.incomplete{background:#fff4d6;border:1px solid #e3b341;color:#5c3d00}
 .banner.incomplete::before{content:"⚠ ";font-weight:700}
@@ -1033,6 +1114,7 @@ cells.forEach(function(td){
   var tip = [ln.verdict + " \u2014 " + td.dataset.client + " \u2014 " + ln.scenario];
   if (ln.skip_reason) tip.push("skipped: " + ln.skip_reason);
   if (ln.error) tip.push("error: " + short(ln.error, 160));
+  if (ln.known && ln.known.note) tip.push("known: " + short(ln.known.note, 160));
   diffs.slice(0, 4).forEach(function(d){
     tip.push(d.level + " " + d.expectation + ": expected " + short(d.expected, 60) + ", got " + short(d.got, 60));
   });
@@ -1061,6 +1143,9 @@ function show(client, sid, fromHash){
   row("class", ln["class"]); row("codes", ln.codes); row("tags", ln.tags);
   row("attempts", ln.attempts); row("elapsed", ln.elapsed_ms != null ? ln.elapsed_ms + " ms" : null);
   row("skip reason", ln.skip_reason); row("error", ln.error);
+  if (ln.known) row("known failure", (ln.known.verdict === ln.verdict ? "known " : "CHANGED: known as ") +
+    ln.known.verdict + (ln.known.note ? " \u2014 " + ln.known.note : ""));
+  else if (ln.known === null && ln.verdict !== "PASS" && ln.verdict !== "SKIP") row("known failure", "CHANGED: not in the known failures");
   body.appendChild(dl);
   var others = data.clients.filter(function(o){ return o.key !== client && line(o.key, sid); });
   if (others.length) {

@@ -34,10 +34,10 @@ from harness.mockproc import binary
 from harness.signer import Credentials, Tc3Signer, send
 
 from . import grade as grading
-from .adapter import AdapterError, AdapterProcess, manifest_info
+from .adapter import AdapterError, AdapterProcess, for_version, manifest_info
 from .mockctl import Mock, MockError, fake_secret_id
-from .model import (SUITE_VERSION, VERDICTS, AdapterAnswer, ClientInfo, Manifest, Scenario,
-                    ScenarioResult, Verdict)
+from .model import (SUITE_VERSION, VERDICTS, AdapterAnswer, Call, ClientInfo, ErrorClass, Manifest, Scenario,
+                    ScenarioResult, Setup, Verdict)
 
 HANG_GRACE_MS = 2000            # past the scenario's time budget before an adapter counts as hung
 JOURNAL_GRACE_S = 1.0           # how long to wait for delayed answers to be journaled
@@ -56,9 +56,29 @@ def utc_now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
-def adapter_budget_s(sc: Scenario) -> float:
+def adapter_budget_s(sc: Scenario, no_fault_ms: int | None = None) -> float:
     """How long the adapter may take to answer: the scenario's time budget plus a grace."""
-    return (grading.default_time_budget_ms(sc) + HANG_GRACE_MS) / 1000.0
+    return (grading.default_time_budget_ms(sc, no_fault_ms) + HANG_GRACE_MS) / 1000.0
+
+
+# The no-fault call that measures a client's own latency (grade.time_margin_ms).
+CALIBRATION = Scenario(
+    id="calibration.no-fault", title="a plain TextTranslate, no fault: the client's own latency",
+    error_class=ErrorClass.SUCCESS, codes=[], tags=[], setup=Setup(),
+    call=Call("TextTranslate", {"SourceText": "hello", "Source": "en", "Target": "zh", "ProjectId": 0}),
+    requires=[], expect={}, wire_skip=[])
+CALIBRATION_CALLS = 2
+
+
+def known_entry(manifest: Manifest, scenario_id: str, verdict: Verdict) -> dict[str, Any] | None:
+    """The report line's `known`: the client's known-failures entry for this scenario and
+    whether the verdict is the known one (None when the client has no entry)."""
+    entry = manifest.known_failures.get(scenario_id)
+    if not entry:
+        return None
+    out = {k: entry[k] for k in ("verdict", "issue", "note") if k in entry}
+    out["matches"] = entry.get("verdict") == verdict.value
+    return out
 
 
 def implicit_requirements(sc: Scenario) -> list[str]:
@@ -261,6 +281,9 @@ class Runner:
         self._lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._started = False
+        self._calibration_lock = threading.Lock()
+        self._calibrated = False
+        self._no_fault_ms: int | None = None
 
     # ------------------------------------------------------------ adapters
 
@@ -286,6 +309,11 @@ class Runner:
             except AdapterError as e:
                 self.start_error = str(e)
             self._idle.put(ad)
+            # The known failures of the release the adapter found (known_failures-<version>.json).
+            try:
+                self.manifest = for_version(self.manifest, self.info.version)
+            except AdapterError as e:
+                self.start_error = (self.start_error or "") + str(e)
             return self.info
 
     def _acquire(self) -> AdapterProcess:
@@ -312,10 +340,42 @@ class Runner:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # ------------------------------------------------------------ calibration
+
+    def no_fault_ms(self) -> int | None:
+        """The client's own latency on a plain call without fault, measured once per run
+        (the slowest of CALIBRATION_CALLS), None when it could not be measured. Call it
+        while holding no adapter: it takes one."""
+        with self._calibration_lock:
+            if not self._calibrated:
+                self._calibrated = True
+                self._no_fault_ms = self._measure()
+            return self._no_fault_ms
+
+    def _measure(self) -> int | None:
+        if self.skip_all or missing_capabilities(CALIBRATION, self.info.capabilities):
+            return None
+        samples = []
+        for _ in range(CALIBRATION_CALLS):
+            try:
+                prep = prepare(CALIBRATION, self.mock, self.seed)
+            except (SetupError, MockError, OSError, KeyError, ValueError):
+                return None
+            ad = self._acquire()
+            try:
+                ans = ad.run(run_message(CALIBRATION, prep), 60.0)
+            finally:
+                self._idle.put(ad)
+            if not (ans.result or {}).get("ok"):
+                return None
+            samples.append(ans.elapsed_ms)
+        return max(samples) if samples else None
+
     # ------------------------------------------------------------ scenarios
 
     def _result(self, sc: Scenario, verdict: Verdict, **kw: Any) -> ScenarioResult:
-        return ScenarioResult(scenario=sc, client=self.manifest.name, verdict=verdict, **kw)
+        return ScenarioResult(scenario=sc, client=self.manifest.name, verdict=verdict,
+                              known=known_entry(self.manifest, sc.id, verdict), **kw)
 
     def run_one(self, sc: Scenario) -> ScenarioResult:
         """Set up, run and grade one scenario (safe to call from several threads)."""
@@ -328,6 +388,8 @@ class Runner:
         if sc.setup.mock is not None and not binary().exists():
             return self._result(sc, Verdict.SKIP,
                                 skip_reason=f"needs its own tmtmock (setup.mock) and {binary()} is missing")
+        # A timed scenario's budget follows the client's own latency (before any adapter is held).
+        no_fault = self.no_fault_ms() if sc.error_class is ErrorClass.TRANSPORT else None
         try:
             prep = prepare(sc, self.mock, self.seed)
         except (SetupError, MockError, OSError, KeyError, ValueError) as e:
@@ -336,7 +398,7 @@ class Runner:
             live = prep.scenario or sc
             ad = self._acquire()
             try:
-                ans = ad.run(run_message(live, prep), adapter_budget_s(sc))
+                ans = ad.run(run_message(live, prep), adapter_budget_s(sc, no_fault))
             finally:
                 self._idle.put(ad)
             try:
@@ -344,7 +406,7 @@ class Runner:
             except (MockError, OSError) as e:
                 return self._result(sc, Verdict.ERROR, error=f"journal: {e}", elapsed_ms=ans.elapsed_ms,
                                     answer=answer_json(ans), stderr=ans.stderr)
-            g = grading.grade(live, ans, attempts, self.info.capabilities)
+            g = grading.grade(live, ans, attempts, self.info.capabilities, no_fault)
             return self._result(
                 sc, g.verdict, differences=g.differences, attempts=len(attempts), elapsed_ms=ans.elapsed_ms,
                 notes=journal_notes + g.notes, skip_reason=g.skip_reason, error=g.error, answer=answer_json(ans),
@@ -435,7 +497,7 @@ def make_footer(results: list[ScenarioResult], elapsed_ms: int, finished_at: str
 
 
 __all__ = [
-    "HANG_GRACE_MS", "Prepared", "Runner", "SetupError", "adapter_budget_s", "answer_json", "credentials_for",
+    "CALIBRATION", "HANG_GRACE_MS", "Prepared", "known_entry", "Runner", "SetupError", "adapter_budget_s", "answer_json", "credentials_for",
     "implicit_requirements", "make_footer", "make_header", "missing_capabilities", "prepare", "run",
     "run_message", "totals", "utc_now",
 ]

@@ -61,3 +61,18 @@ def test_make_conformance_asks_for_grade_only() -> None:
                        capture_output=True, text=True, timeout=30)
     assert "scripts/deps.sh grade" in p.stdout, p.stdout
     assert "scripts/deps.sh test" not in p.stdout
+
+
+@pytest.mark.parametrize("client, pkgs", [
+    ("go-sdk", ["golang-go"]),
+    ("python-sdk", ["python3-requests"]),
+    ("tccli", ["python3-requests", "python3-jmespath", "python3-six"]),
+])
+def test_grading_an_sdk_from_source_adds_what_it_imports(client: str, pkgs: list[str]) -> None:
+    p = subprocess.run([str(DEPS), "--list", "grade", client], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    got = p.stdout.split()
+    assert set(packages("grade")) < set(got)
+    for pkg in pkgs:
+        assert pkg in got
+    assert "chromium" not in got

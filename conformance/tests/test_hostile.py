@@ -37,7 +37,7 @@ import pytest
 
 from harness.admin import Admin
 from harness.mockproc import ROOT, MockProcess, binary
-from harness.wire import TEXT, assert_envelope, assert_error, assert_translated, build, call, tc3
+from harness.wire import TEXT, assert_envelope, assert_error, assert_translated, build, call, read_until_close, tc3
 
 FIXTURES = ROOT / "fixtures"
 BASE = ["--fixtures", str(FIXTURES), "--seed", "7", "--no-rate-limit"]
@@ -77,18 +77,6 @@ def metric(m: MockProcess, name: str) -> float:
     raise AssertionError(f"no metric {name}:\n{text}")
 
 
-def read_until_close(s: socket.socket, timeout: float) -> bytes:
-    s.settimeout(timeout)
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except (socket.timeout, ConnectionResetError):
-        pass
-    return out
 
 
 def raw_request(method: str, target: str, headers: dict[str, str], body: bytes = b"") -> bytes:
@@ -353,13 +341,12 @@ def test_sigterm_gives_a_non_reader_the_grace_period_only() -> None:
 # ---------------------------------------------------------------- 4. descriptors
 
 def test_descriptor_exhaustion_does_not_spin() -> None:
+    """Callbacks hold descriptors; then the limit is lowered (prlimit) to exactly what the
+    mock has open, so every accept() fails with EMFILE while clients keep connecting: the
+    old front retried at once, for ever, at full CPU, warning each time."""
     hole = BlackHole()
-
-    def low_nofile() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
-
     cmd = [str(binary()), "--listen", "127.0.0.1:0", *BASE]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=low_nofile)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     err: list[bytes] = []
     threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True).start()  # type: ignore[union-attr]
     try:
@@ -370,7 +357,11 @@ def test_descriptor_exhaustion_does_not_spin() -> None:
             task_of(file_translate(m, b"x\n", CallbackUrl=f"http://127.0.0.1:{hole.port}/cb"))
         Admin.of(m).set_clock(advance_s=10)
         time.sleep(1.0)     # the callbacks connect and wait for an answer that never comes
-        # Hold connections open until accept() runs out of descriptors.
+        # No descriptor left: the limit is what is open now (a hole below it is filled by
+        # the first connection held below).
+        open_now = len(os.listdir(f"/proc/{proc.pid}/fd"))
+        _, hard = resource.prlimit(proc.pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, (open_now, hard))
         held = []
         for _ in range(60):
             try:
@@ -380,8 +371,10 @@ def test_descriptor_exhaustion_does_not_spin() -> None:
         c0, t0 = cpu_s(proc.pid), time.monotonic()
         time.sleep(3.0)
         busy = (cpu_s(proc.pid) - c0) / (time.monotonic() - t0)
+        assert len(held) > 5, "clients must be left waiting in the backlog"
         for s in held:
             s.close()
+        resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, (open_now + 64, hard))
         assert busy < 0.3, f"the mock used {busy:.0%} of a CPU while out of descriptors"
         time.sleep(0.5)
         assert Admin("127.0.0.1", port).get("health")[0] == 200

@@ -20,7 +20,7 @@ import pytest
 
 from harness.mockproc import ROOT, MockProcess
 from harness.signer import HttpResponse
-from harness.wire import TEXT, assert_envelope, assert_error, assert_translated, build, call
+from harness.wire import TEXT, assert_envelope, assert_error, assert_translated, build, call, read_until_close
 
 FIXTURES = ROOT / "fixtures"
 BASE = ["--fixtures", str(FIXTURES), "--seed", "7", "--no-rate-limit"]
@@ -39,23 +39,9 @@ def raw(m: MockProcess, data: bytes, timeout: float = 5.0) -> bytes:
     """Send bytes on a fresh connection; everything until EOF (or the timeout)."""
     with socket.create_connection((m.host, m.port), timeout=timeout) as s:
         s.sendall(data)
-        return read_all(s, timeout)
+        return read_until_close(s, timeout)
 
 
-def read_all(s: socket.socket, timeout: float) -> bytes:
-    s.settimeout(timeout)
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except socket.timeout:
-        pass
-    except ConnectionResetError:
-        pass
-    return out
 
 
 def closed_within(s: socket.socket, seconds: float) -> float | None:

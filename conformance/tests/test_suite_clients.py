@@ -214,9 +214,86 @@ def test_go_sdk_adapter_builds_and_speaks_the_protocol(tmp_path: Path) -> None:
     start, run = [json.loads(line) for line in proc.stdout.splitlines()]
     assert start["client"]["name"] == "go-sdk" and start["client"]["version"] == "0.0.0-stub", start
     assert "custom_action" in start["client"]["capabilities"]
-    assert run == {"seq": 5, "result": {"ok": False, "error": {
-        "kind": "network", "code": None, "message": "stub: no SDK", "request_id": None,
+    # The stub has no tmt module: the generic client, said in the result.
+    # The params reach the SDK as their JSON bytes ([]uint8), never as a map this adapter
+    # decoded: the SDK's JSON fork writes a json.Number as a string ("ProjectId":"0").
+    assert run == {"seq": 5, "result": {"ok": False, "via": "generic CommonClient", "error": {
+        "kind": "network", "code": None, "message": "stub: no SDK (params given as []uint8)", "request_id": None,
         "sdk_code": "ClientError.NetworkError"}}}, run
+    assert start["client"]["calls"]["TextTranslate"] == "generic CommonClient"
+    assert "raw_params" in start["client"]["capabilities"]
+
+
+STUB_TMT_GO = """package v20180321
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+)
+
+type Client struct{}
+
+func NewClient(credential common.CredentialIface, region string, clientProfile *profile.ClientProfile) (client *Client, err error) {
+	return &Client{}, nil
+}
+
+type TextTranslateRequest struct{ raw string }
+
+func NewTextTranslateRequest() (request *TextTranslateRequest) { return &TextTranslateRequest{} }
+func (r *TextTranslateRequest) FromJsonString(s string) error   { r.raw = s; return nil }
+
+type TextTranslateResponse struct {
+	Response map[string]interface{} `json:"Response"`
+}
+
+func (r *TextTranslateResponse) ToJsonString() string { b, _ := json.Marshal(r); return string(b) }
+
+// Answers what it was given: the test sees exactly the params the typed request received.
+func (c *Client) TextTranslate(request *TextTranslateRequest) (response *TextTranslateResponse, err error) {
+	var m map[string]interface{}
+	d := json.NewDecoder(strings.NewReader(request.raw))
+	d.UseNumber()
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	return &TextTranslateResponse{Response: m}, nil
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("go") is None, reason="`go` is not on PATH")
+def test_go_sdk_adapter_uses_the_typed_method_where_the_sdk_has_one(tmp_path: Path) -> None:
+    """With a tmt module that has a typed TextTranslate, the adapter calls it (and says so),
+    gives it the params' own JSON, and keeps the generic client for the other actions."""
+    sdk = tmp_path / "sdk"
+    shutil.copytree(Path(__file__).resolve().parent / "go_sdk_stub", sdk)
+    tmt = sdk / "tencentcloud" / "tmt"
+    (tmt / "v20180321").mkdir(parents=True)
+    (tmt / "go.mod").write_text("module github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tmt\n\ngo 1.14\n\n"
+                                "require github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.0.0\n")
+    (tmt / "v20180321" / "client.go").write_text(STUB_TMT_GO)
+    params = {"SourceText": "hello", "Source": "en", "Target": "zh", "ProjectId": 0, "Big": 12345678901234567890}
+    base = {"endpoint": "http://127.0.0.1:9", "region": "ap-guangzhou",
+            "credentials": {"secret_id": "AKID", "secret_key": "k", "token": None},
+            "options": {"sign_method": "TC3-HMAC-SHA256", "method": "POST", "timeout_ms": 500, "max_attempts": 1}}
+    messages = [{"cmd": "start", "protocol": 1},
+                {"cmd": "run", "seq": 1, "action": "TextTranslate", "params": params, **base},
+                {"cmd": "run", "seq": 2, "action": "LanguageDetect", "params": {"Text": "hi", "ProjectId": 0}, **base},
+                {"cmd": "stop"}]
+    env = dict(os.environ, TMT_GO_SDK=str(sdk), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "adapter.py"], cwd=load_manifest("go-sdk").folder, env=env, timeout=300,
+                          input="".join(json.dumps(m) + "\n" for m in messages), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    start, typed, generic = [json.loads(line) for line in proc.stdout.splitlines()]
+    calls = start["client"]["calls"]
+    assert calls["TextTranslate"] == "typed method" and calls["LanguageDetect"] == "generic CommonClient", calls
+    assert "raw_params" not in start["client"]["capabilities"]   # a typed model would refuse unknown keys
+    assert typed["result"]["via"] == "typed method TextTranslate", typed
+    assert typed["result"]["ok"] is True and typed["result"]["response"] == params, typed   # 0 is 0, not "0"
+    assert generic["result"]["via"] == "generic CommonClient", generic
 
 
 # ---------------------------------------------------------------- known failures, as CI checks them

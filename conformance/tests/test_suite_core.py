@@ -584,8 +584,10 @@ def test_throttled_expectations() -> None:
     one = [entry(1, NOW, error_code=code)]
     g = grading.grade(sc, err(code), one, CAPS)
     assert names(g) == {"retried": "SHOULD", "healed": "SHOULD"} and g.verdict is Verdict.LENIENT
-    # without the retry capability, not retrying is not held against it (healing still is)
-    assert names(grading.grade(sc, err(code), one, CAPS[:-1])) == {"healed": "SHOULD"}
+    # without the retry capability, not retrying is the finding: LENIENT with a note, never SKIP
+    g = grading.grade(sc, err(code), one, CAPS[:-1])
+    assert names(g) == {"retried": "SHOULD", "healed": "SHOULD"} and g.verdict is Verdict.LENIENT
+    assert any("no retry at all" in n for n in g.notes), g.notes
     assert names(grading.grade(sc, err("InternalError"), one, CAPS))["code_exact_if_gave_up"] == "MUST"
     assert names(grading.grade(sc, err(code, request_id="x"), one, CAPS))["request_id"] == "MUST"
     # five attempts, no growing gaps, the same signature twice, far apart

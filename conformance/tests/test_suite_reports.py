@@ -244,11 +244,13 @@ def test_junit(runs: dict, name: str, results) -> None:
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == [name]
     ts = suites[0]
+    # No known-failures entries here: a LENIENT is a changed verdict (the run exits 1 on it),
+    # so it is a failure too.
     assert (ts.get("tests"), ts.get("failures"), ts.get("errors"), ts.get("skipped")) == (
-        str(len(rs)), str(c["FAIL"]), str(c["ERROR"]), str(c["SKIP"]))
+        str(len(rs)), str(c["FAIL"] + c["LENIENT"]), str(c["ERROR"]), str(c["SKIP"]))
     cases = {tc.get("name"): tc for tc in ts.findall("testcase")}
     assert set(cases) == {r.scenario.id for r in rs}
-    assert len(ts.findall("testcase/failure")) == c["FAIL"]
+    assert len(ts.findall("testcase/failure")) == c["FAIL"] + c["LENIENT"]
     assert len(ts.findall("testcase/error")) == c["ERROR"]
     assert len(ts.findall("testcase/skipped")) == c["SKIP"]
     for r in rs:
@@ -265,8 +267,9 @@ def test_junit(runs: dict, name: str, results) -> None:
         elif r.verdict == Verdict.SKIP:
             assert tc.find("skipped").get("message") == r.skip_reason
         elif r.verdict == Verdict.LENIENT:
-            assert kids == {"system-out"}
-            out = tc.find("system-out").text
+            assert kids == {"failure"}
+            assert tc.find("failure").get("type") == "CHANGED"
+            out = tc.find("failure").text
             assert "LENIENT" in out and r.differences[0].expectation in out
         else:
             assert not kids & {"failure", "error", "skipped"}
@@ -450,7 +453,13 @@ def test_incomplete_report_is_flagged(runs: dict, tmp_path: Path) -> None:
 def test_same_client_twice_gets_two_columns(runs: dict, tmp_path: Path) -> None:
     p = runs["reference"][R.REPORT_JSONL]
     paths = R.render([p, p], tmp_path)
-    assert parse_matrix(paths[R.MATRIX_HTML]).clients == ["reference", "reference #2"]
+    # Keyed by name and version when a client has several reports (one release each, usually).
+    assert parse_matrix(paths[R.MATRIX_HTML]).clients == ["reference 1.2.3", "reference 1.2.3 #2"]
+    other = tmp_path / "other.jsonl"
+    other.write_text(p.read_text(encoding="utf-8").replace('"version": "1.2.3"', '"version": "2.0.0"', 1),
+                     encoding="utf-8")
+    paths = R.render([p, other], tmp_path / "two")
+    assert parse_matrix(paths[R.MATRIX_HTML]).clients == ["reference 1.2.3", "reference 2.0.0"]
 
 
 def test_render_cli(runs: dict, tmp_path: Path) -> None:

@@ -600,11 +600,12 @@ shape_answer(struct pctx *c)
 	json_t *root, *resp;
 	size_t i;
 
-	/* Fields a newer service might add: clients must ignore them. */
+	/* Fields a newer service might add (clients must ignore them), or documented
+	 * ones set to a chosen value (e.g. an integer beyond 2^53 in UsedAmount). */
 	if (o->o_inj.i_extra != NULL && o->o_error_code == NULL) {
 		root = json_loads(o->o_body, 0, NULL);
 		resp = json_object_get(root, "Response");
-		json_object_update_missing(resp, o->o_inj.i_extra);
+		json_object_update(resp, o->o_inj.i_extra);
 		/* RequestId last, where the service puts it. */
 		json_object_del(resp, "RequestId");
 		json_object_set_new(resp, "RequestId", json_string(o->o_request_id));

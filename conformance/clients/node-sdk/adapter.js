@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Conformance adapter for the official Tencent Cloud Node.js SDK (tencentcloud-sdk-nodejs-tmt).
 //
-// Protocol (docs/conformance.md, Adapter protocol): newline-delimited JSON on stdin, one answer per message
+// Protocol (docs/conformance.md, the adapter protocol): newline-delimited JSON on stdin, one answer per message
 // on stdout; logs go to stderr.
 //   {"cmd":"start","protocol":1}  -> {"client":{"name":"node-sdk","version":...,"language":"javascript","capabilities":[...]}}
 //   {"cmd":"run","seq":N,...}     -> {"seq":N,"result":{"ok":true,"response":{...}}}
@@ -38,15 +38,20 @@ if (process.env.http_proxy !== undefined) {
   delete process.env.http_proxy;
 }
 
-const SDK_DIR = path.join(__dirname, "node_modules");
-const tmtSdk = require("tencentcloud-sdk-nodejs-tmt");
-const SDKException = require(
-  "tencentcloud-sdk-nodejs-common/tencentcloud/common/exception/tencent_cloud_sdk_exception"
-).default;
-const TmtClient = tmtSdk.tmt.v20180321.Client;
-const { CommonClient } = require("tencentcloud-sdk-nodejs-common");
-const TMT_ENDPOINT = "tmt.tencentcloudapi.com";
-const TMT_VERSION = "2018-03-21";
+// The SDK is looked for in node_modules/ of the working directory (the client's folder: this
+// adapter serves several folders, each pinning another release), as laid out by npm:
+//   - tencentcloud-sdk-nodejs-tmt + tencentcloud-sdk-nodejs-common (the per-product packages);
+//   - tencentcloud-sdk-nodejs (the whole SDK in one package, 4.x);
+//   - tencentcloud-sdk-nodejs-common alone, or --generic: every action through CommonClient.
+// --name NAME sets the client name (default node-sdk). Without any of them every run is
+// `skipped`, saying how to install it (the run then ends with one clear message).
+function argValue(name) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : null;
+}
+const CLIENT_NAME = argValue("--name") || "node-sdk";
+const GENERIC_ONLY = process.argv.includes("--generic");
+const SDK_DIR = path.join(process.cwd(), "node_modules");
 
 function packageVersion(name) {
   try {
@@ -56,14 +61,81 @@ function packageVersion(name) {
   }
 }
 
-const SDK_VERSION = packageVersion("tencentcloud-sdk-nodejs-tmt");
-const COMMON_VERSION = packageVersion("tencentcloud-sdk-nodejs-common");
+function fromSdk(pkg, sub) {
+  return require(path.join(SDK_DIR, pkg, sub || ""));
+}
+
+function loadSdk() {
+  const has = (pkg) => fs.existsSync(path.join(SDK_DIR, pkg, "package.json"));
+  if (!GENERIC_ONLY && has("tencentcloud-sdk-nodejs-tmt") && has("tencentcloud-sdk-nodejs-common")) {
+    const common = "tencentcloud-sdk-nodejs-common";
+    return {
+      layout: "tencentcloud-sdk-nodejs-tmt " + packageVersion("tencentcloud-sdk-nodejs-tmt") +
+        " + -common " + packageVersion(common),
+      version: packageVersion("tencentcloud-sdk-nodejs-tmt"),
+      TmtClient: fromSdk("tencentcloud-sdk-nodejs-tmt").tmt.v20180321.Client,
+      CommonClient: fromSdk(common).CommonClient,
+      SDKException: fromSdk(common, "tencentcloud/common/exception/tencent_cloud_sdk_exception").default,
+      interface: () => fromSdk(common, "tencentcloud/common/interface"),
+    };
+  }
+  if (has("tencentcloud-sdk-nodejs")) {
+    const pkg = "tencentcloud-sdk-nodejs";
+    let CommonClient = null;
+    try {
+      CommonClient = fromSdk(pkg, "tencentcloud/common/common_client").CommonClient || null;
+    } catch (e) {
+      /* older 4.0 releases have no generic client */
+    }
+    return {
+      layout: "tencentcloud-sdk-nodejs " + packageVersion(pkg),
+      version: packageVersion(pkg),
+      TmtClient: GENERIC_ONLY ? null : fromSdk(pkg).tmt.v20180321.Client,
+      CommonClient,
+      SDKException: fromSdk(pkg, "tencentcloud/common/exception/tencent_cloud_sdk_exception").default,
+      interface: () => fromSdk(pkg, "tencentcloud/common/interface"),
+    };
+  }
+  if (has("tencentcloud-sdk-nodejs-common")) {
+    const common = "tencentcloud-sdk-nodejs-common";
+    return {
+      layout: "tencentcloud-sdk-nodejs-common " + packageVersion(common) + " (CommonClient only)",
+      version: packageVersion(common),
+      TmtClient: null,
+      CommonClient: fromSdk(common).CommonClient,
+      SDKException: fromSdk(common, "tencentcloud/common/exception/tencent_cloud_sdk_exception").default,
+      interface: () => fromSdk(common, "tencentcloud/common/interface"),
+    };
+  }
+  return null;
+}
+
+let SDK = null;
+let SDK_MISSING = null;
+try {
+  SDK = loadSdk();
+  if (SDK === null) {
+    SDK_MISSING = `tencentcloud-sdk-nodejs-tmt is not installed (no SDK in ${SDK_DIR}): ` +
+      `cd ${process.cwd()} && npm ci`;
+  }
+} catch (e) {
+  SDK_MISSING = `the SDK in ${SDK_DIR} does not load (${e && e.message}): cd ${process.cwd()} && npm ci`;
+}
+const TmtClient = SDK && SDK.TmtClient;
+const CommonClient = SDK && SDK.CommonClient;
+// A class nothing is an instance of, when the SDK is absent.
+const SDKException = (SDK && SDK.SDKException) || class NoSdk {};
+const TMT_ENDPOINT = "tmt.tencentcloudapi.com";
+const TMT_VERSION = "2018-03-21";
+const SDK_VERSION = SDK ? SDK.version : null;
 
 // The actions this SDK version has a method for (4.1.207: TextTranslate, ImageTranslateLLM).
-const METHOD_ACTIONS = Object.getOwnPropertyNames(TmtClient.prototype).filter(
-  (n) => /^[A-Z]/.test(n) && typeof TmtClient.prototype[n] === "function"
-);
-// Every action of TMT 2018-03-21 (docs/behaviour.md, Actions); those without a method go through
+const METHOD_ACTIONS = TmtClient
+  ? Object.getOwnPropertyNames(TmtClient.prototype).filter(
+      (n) => /^[A-Z]/.test(n) && typeof TmtClient.prototype[n] === "function"
+    )
+  : [];
+// Every action of TMT 2018-03-21 (docs/conformance.md); those without a method go through
 // CommonClient.request().
 const TMT_ACTIONS = [
   "TextTranslate",
@@ -75,14 +147,14 @@ const TMT_ACTIONS = [
   "FileTranslate",
   "GetFileTranslate",
 ];
-const GENERIC_ACTIONS = TMT_ACTIONS.filter((a) => !METHOD_ACTIONS.includes(a));
+// Without a generic client (some 4.0 releases), an action without a method cannot be called.
+const GENERIC_ACTIONS = TMT_ACTIONS.filter((a) => !METHOD_ACTIONS.includes(a) && (CommonClient || !SDK));
 const ACTIONS = [...METHOD_ACTIONS, ...GENERIC_ACTIONS];
 
 // Language values the SDK accepts; any other value makes the Client constructor throw.
 let SUPPORTED_LANGUAGES = ["zh-CN", "en-US"];
 try {
-  SUPPORTED_LANGUAGES = require("tencentcloud-sdk-nodejs-common/tencentcloud/common/interface")
-    .SUPPORT_LANGUAGE_LIST;
+  SUPPORTED_LANGUAGES = SDK.interface().SUPPORT_LANGUAGE_LIST || SUPPORTED_LANGUAGES;
 } catch (e) {
   /* keep the default */
 }
@@ -100,14 +172,15 @@ const CAPABILITIES = [
   // The SDK sends params as given (no model filtering), and CommonClient
   // takes any action name.
   "raw_params",
-  "custom_action",
-  // no "retry": the Node SDK never retries (docs/conformance.md, The official SDKs).
+  ...(CommonClient || !SDK ? ["custom_action"] : []),
+  // no "retry": the Node SDK never retries (docs/conformance.md).
 ];
 
 function clientInfo() {
   return {
-    name: "node-sdk",
+    name: CLIENT_NAME,
     version: SDK_VERSION,
+    sdk: SDK ? SDK.layout : "missing: " + SDK_MISSING,
     language: "javascript",
     capabilities: CAPABILITIES,
     // Informational (a field added to the start answer): how each action is called.
@@ -117,7 +190,7 @@ function clientInfo() {
   };
 }
 
-// "http://127.0.0.1:40123" -> protocol "http://", endpoint "127.0.0.1:40123" (docs/conformance.md, The official SDKs:
+// "http://127.0.0.1:40123" -> protocol "http://", endpoint "127.0.0.1:40123" (docs/conformance.md:
 // the SDK builds protocol + endpoint + "/", and protocol must include "://").
 function splitEndpoint(endpoint) {
   let text = String(endpoint || "");
@@ -140,7 +213,7 @@ function buildClient(msg, generic) {
   if (opts.sign_method) profile.signMethod = opts.sign_method;
   if (opts.language) {
     // The Client constructor throws on any language but zh-CN/en-US: an option the client cannot
-    // honour is ignored (docs/conformance.md, Adapter protocol), the server then uses its default.
+    // honour is ignored (docs/conformance.md), the server then uses its default.
     if (SUPPORTED_LANGUAGES.includes(opts.language)) profile.language = opts.language;
     else process.stderr.write(`node-sdk adapter: language ${opts.language} not supported by the SDK; not sent\n`);
   }
@@ -226,7 +299,11 @@ function classify(err) {
 
 async function run(msg) {
   const seq = msg.seq === undefined ? null : msg.seq;
+  if (SDK_MISSING) return { seq, skipped: { reason: SDK_MISSING, issue_url: null } };
   const action = msg.action;
+  if (!METHOD_ACTIONS.includes(action) && !CommonClient) {
+    return { seq, skipped: { reason: `${SDK.layout} has no ${action} method and no CommonClient`, issue_url: null } };
+  }
   const generic = !METHOD_ACTIONS.includes(action);
   let client;
   try {
@@ -296,7 +373,7 @@ process.on("uncaughtException", (err) => {
 
 function main() {
   process.stderr.write(
-    `node-sdk adapter: tencentcloud-sdk-nodejs-tmt ${SDK_VERSION}, -common ${COMMON_VERSION}, node ${process.version}\n`
+    `node-sdk adapter (${CLIENT_NAME}): ${SDK ? SDK.layout : SDK_MISSING}, node ${process.version}\n`
   );
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
   // Messages are handled strictly one after another, in arrival order.

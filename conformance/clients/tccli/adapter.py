@@ -19,17 +19,20 @@ tccli chooses its own signing (TC3-HMAC-SHA256 or HmacSHA256 depending on its ve
 always POST), sends no X-TC-Language and never retries: the adapter claims only
 sign:TC3-HMAC-SHA256, method:POST, timeout (whole seconds, rounded up) and token, so
 scenarios that need anything else are SKIP. `--endpoint http://host:port` works through
-a quirk of the Python SDK under tccli (docs/conformance.md, The official SDKs: it then sends and signs
+a quirk of the Python SDK under tccli (docs/conformance.md: it then sends and signs
 `Host: http://host:port`).
 
 Output: on success tccli prints the response as JSON on stdout; on failure it prints
 `[TencentCloudSDKException] code:C message:M requestId:R` on stderr (exit status 0 in
 most versions). Codes are mapped as for the Python SDK (ClientNetworkError -> network or
 timeout, ServerNetworkError -> network, wrapped JSON/Key errors -> parse, API codes -> api).
-An action the installed tccli does not have ("invalid choice") is `skipped`.
+An action the installed tccli does not have ("invalid choice") is `skipped`. Arguments
+tccli's own parser refuses (a required one missing: "error: the following arguments are
+required: --Target", exit status 252) never reach the service: kind `validation`, which
+the suite grades as "rejected locally" (docs/conformance.md).
 
-Written from the tccli sources (docs/conformance.md, The official SDKs); on the machine it was
-written on tccli is not installed (no PyPI), so only its skip path has been run there.
+Run against tccli's public source tree at 3.1.49.1 (TCCLI='python3 -m tccli.main', tccli
+and the Python SDK on PYTHONPATH).
 """
 from __future__ import annotations
 
@@ -60,6 +63,10 @@ CAPABILITIES = [
 STARTUP_MARGIN_S = 30.0
 
 EXC_RE = re.compile(r"\[TencentCloudSDKException\] code:(?P<code>\S*) message:(?P<rest>.*)", re.DOTALL)
+# What tccli's argparse prints when it refuses the arguments (exit status 252), e.g.
+# "main.py: error: the following arguments are required: --Target".
+LOCAL_REJECT_RE = re.compile(r"error: (the following arguments are required|argument [^\n]*|"
+                             r"unrecognized arguments)[^\n]*")
 TIMEOUT_RE = re.compile(r"timed? ?out|timeout", re.IGNORECASE)
 PARSE_CODES = {"JSONDecodeError", "KeyError", "ValueError", "TypeError", "UnicodeDecodeError"}
 TRANSPORT_CODES = {"ConnectionError", "ChunkedEncodingError", "ProtocolError", "IncompleteRead",
@@ -188,6 +195,10 @@ def run(msg: dict[str, Any]) -> dict[str, Any]:
             doc = None
         if isinstance(doc, dict):
             return {"seq": seq, "result": {"ok": True, "response": drop_nulls(doc)}}
+    local = LOCAL_REJECT_RE.search(err) or LOCAL_REJECT_RE.search(out)
+    if local:
+        # tccli's argument parser refused the call: nothing was sent (kind validation).
+        return {"seq": seq, "result": failure("validation", None, local.group(0).strip())}
     if "invalid choice" in err or "Invalid choice" in err:
         return {"seq": seq, "skipped": {
             "reason": f"this tccli has no tmt {msg.get('action')}: {err[-300:]}", "issue_url": None}}

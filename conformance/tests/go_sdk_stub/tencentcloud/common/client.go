@@ -25,5 +25,9 @@ func NewCommonClient(cred CredentialIface, region string, p *profile.ClientProfi
 	return &Client{p}
 }
 func (c *Client) Send(request tchttp.Request, response tchttp.Response) error {
-	return tcerr.NewTencentCloudSDKError("ClientError.NetworkError", "stub: no SDK", "")
+	msg := "stub: no SDK"
+	if cr, ok := request.(*tchttp.CommonRequest); ok {
+		msg += " (params given as " + cr.ParamsType + ")"
+	}
+	return tcerr.NewTencentCloudSDKError("ClientError.NetworkError", msg, "")
 }

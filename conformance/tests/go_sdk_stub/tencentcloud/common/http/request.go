@@ -1,6 +1,9 @@
 package common
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 const sdkVersion = "0.0.0-stub"
 
@@ -18,13 +21,25 @@ type actionParameters map[string]interface{}
 type CommonRequest struct {
 	*BaseRequest
 	*actionParameters
+	// How SetActionParameters was given the params (the test checks: the JSON bytes, so
+	// that only the SDK's own JSON ever reads them).
+	ParamsType string
 }
 
 func NewCommonRequest(service, version, action string) *CommonRequest {
-	return &CommonRequest{&BaseRequest{action}, &actionParameters{}}
+	return &CommonRequest{&BaseRequest{action}, &actionParameters{}, ""}
 }
+// As the SDK's: a map, or the params' JSON text as []byte or string.
 func (cr *CommonRequest) SetActionParameters(data interface{}) error {
-	*cr.actionParameters = data.(map[string]interface{})
+	cr.ParamsType = fmt.Sprintf("%T", data)
+	switch d := data.(type) {
+	case []byte:
+		return json.Unmarshal(d, cr.actionParameters)
+	case string:
+		return json.Unmarshal([]byte(d), cr.actionParameters)
+	case map[string]interface{}:
+		*cr.actionParameters = d
+	}
 	return nil
 }
 
