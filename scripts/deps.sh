@@ -49,6 +49,12 @@ have_libc_headers() {
 	    cc -x c -o /dev/null - >/dev/null 2>&1
 }
 
+# Is a Debian package installed? (For those no command or import reveals:
+# Debian's ensurepip imports without python3-venv, and then a venv fails.)
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
 # Does clang build a libFuzzer target with the sanitizers?
 have_libfuzzer() {
 	echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
@@ -105,8 +111,16 @@ level_test() {
 	need_pkg groff-base command -v groff
 	# test_valgrind.py: a start -> load -> SIGTERM cycle under valgrind.
 	need_pkg valgrind command -v valgrind
-	# The Go SDK adapter is compiled against a stub of the SDK's API.
+	# The Go SDK adapter is compiled against a stub of the SDK's API, and the Go
+	# helper (go/tmtmocktest) is tested with `go test`.
 	need_pkg golang-go command -v go
+	# The pytest plugin (python/pytest-tmtmock) is installed offline into a venv;
+	# the CI recipe's workflow and action are read as YAML.
+	need_pkg python3-venv installed python3-venv
+	need_pkg python3-setuptools /usr/bin/python3 -c 'import setuptools'
+	need_pkg python3-wheel /usr/bin/python3 -c 'import wheel'
+	need_pkg python3-yaml /usr/bin/python3 -c 'import yaml'
+
 	# `make test` ends with a short fuzz pass.
 	level_fuzz
 }
