@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.admin import Admin  # noqa: E402
 from harness.mockproc import ROOT, MockProcess, binary  # noqa: E402
 from harness.signer import Credentials  # noqa: E402
+from suite.mockctl import Mock  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,16 @@ def mock() -> MockProcess:
     code = m.stop()
     # A clean stop is SIGTERM's; a crash (ASan, segfault) shows here.
     assert code in (0, -15), f"tmtmock exited {code}; stderr:\n{''.join(m.stderr_lines)}"
+
+
+@pytest.fixture(scope="module")
+def suite_mock() -> Iterator[Mock]:
+    """The mock as the conformance suite drives it (suite.mockctl): one per test module."""
+    if not binary().exists():
+        pytest.fail(f"{binary()} is missing: build it with `make build`")
+    m = Mock.start()
+    yield m
+    m.stop()
 
 
 CONFORMANCE_CLASSES = ("client_error", "throttled", "transient", "clock", "transport", "success")

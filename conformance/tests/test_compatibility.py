@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.mockproc import ROOT, binary
+from harness.mockproc import ROOT
 from suite import report as R
 from suite.__main__ import mismatches
 from suite.adapter import for_version, load_manifest
@@ -36,13 +36,6 @@ NPM_CLIENTS = sorted(p.parent.name for p in CLIENTS.glob("*/package-lock.json"))
 SCENARIOS = load_all()
 
 
-@pytest.fixture(scope="module")
-def suite_mock() -> Mock:
-    if not binary().exists():
-        pytest.fail(f"{binary()} is missing: build it with `make build`")
-    m = Mock.start()
-    yield m
-    m.stop()
 
 
 def test_the_npm_clients_are_pinned() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from harness.mockproc import binary
+
 from suite.__main__ import mismatches
 from suite.adapter import AdapterProcess, list_clients, load_manifest
 from suite.mockctl import Mock
@@ -34,13 +34,6 @@ SDK_CLIENTS = ["python-sdk", "go-sdk", "tccli"]
 TEXT = {"SourceText": "hello", "Source": "en", "Target": "zh", "ProjectId": 0}
 
 
-@pytest.fixture(scope="module")
-def suite_mock() -> Mock:
-    if not binary().exists():
-        pytest.fail(f"{binary()} is missing: build it with `make build`")
-    m = Mock.start()
-    yield m
-    m.stop()
 
 
 def run_client(name: str, ids: list[str], mock: Mock, env: dict[str, str] | None = None,

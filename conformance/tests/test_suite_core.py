@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from harness.mockproc import ROOT, binary
+from harness.mockproc import ROOT
 from suite import adapter as adapters
 from suite import grade as grading
 from suite import runner as runners
@@ -375,13 +375,6 @@ def test_selection() -> None:
 # ---------------------------------------------------------------- runner against the mock
 
 
-@pytest.fixture(scope="module")
-def suite_mock() -> Mock:
-    if not binary().exists():
-        pytest.fail(f"{binary()} is missing: build it with `make build`")
-    m = Mock.start()
-    yield m
-    m.stop()
 
 
 def test_mock_account_rules_journal(suite_mock: Mock) -> None:

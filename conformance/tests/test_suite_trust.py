@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from harness.mockproc import ROOT, binary
+from harness.mockproc import ROOT
 from harness.signer import Tc3Signer, send
 from suite import grade as grading
 from suite import report as R
@@ -47,13 +47,6 @@ RID = "11111111-2222-4333-8444-555555555555"
 BIG = 2 ** 53 + 1
 
 
-@pytest.fixture(scope="module")
-def suite_mock() -> Mock:
-    if not binary().exists():
-        pytest.fail(f"{binary()} is missing: build it with `make build`")
-    m = Mock.start()
-    yield m
-    m.stop()
 
 
 def body_ok(**fields: Any) -> str:
