@@ -432,6 +432,7 @@ def test_node_sdk_absent_is_one_clear_skip(tmp_path: Path) -> None:
     folder.mkdir()
     for name in ("adapter.js", "manifest.json", "package.json"):
         shutil.copy(CLIENTS / "node-sdk" / name, folder / name)
+    shutil.copy(CLIENTS / "adapterkit.js", tmp_path / "adapterkit.js")     # the shared protocol loop
     msgs = [{"cmd": "start", "protocol": 1},
             {"cmd": "run", "seq": 1, "endpoint": "http://127.0.0.1:9", "region": "ap-guangzhou",
              "credentials": {"secret_id": "a", "secret_key": "b", "token": None}, "action": "TextTranslate",

@@ -24,7 +24,7 @@
 
 const fs = require("fs");
 const path = require("path");
-const readline = require("readline");
+const { serve } = require("../adapterkit.js");
 
 for (const name of ["log", "info", "debug", "warn"]) {
   console[name] = (...args) => console.error(...args);
@@ -154,49 +154,10 @@ async function run(msg) {
   return { seq, result: { ok: true, response: out } };
 }
 
-function write(obj) {
-  return new Promise((resolve) => process.stdout.write(JSON.stringify(obj) + "\n", () => resolve()));
-}
-
-async function handle(line) {
-  let msg;
-  try {
-    msg = JSON.parse(line);
-  } catch (err) {
-    await write({ seq: null, errored: { message: `not JSON: ${err.message}`, traceback: "" } });
-    return true;
-  }
-  const seq = msg && msg.seq !== undefined ? msg.seq : null;
-  try {
-    if (msg.cmd === "start") {
-      await write({ client: { name: CLIENT_NAME, version: VERSION, language: "javascript",
-                              capabilities: CAPABILITIES, sdk: SDK_MISSING ? "missing" : `${PACKAGE} ${VERSION}` } });
-    } else if (msg.cmd === "run") {
-      await write(await run(msg));
-    } else if (msg.cmd === "stop") {
-      return false;
-    } else {
-      await write({ seq, errored: { message: `unknown cmd ${JSON.stringify(msg.cmd)}`, traceback: "" } });
-    }
-  } catch (err) {
-    await write({ seq, errored: { message: String(err && err.message), traceback: (err && err.stack) || "" } });
-  }
-  return true;
-}
-
-process.on("unhandledRejection", (err) => process.stderr.write(`${CLIENT_NAME} adapter: ${(err && err.stack) || err}\n`));
-process.on("uncaughtException", (err) => process.stderr.write(`${CLIENT_NAME} adapter: ${(err && err.stack) || err}\n`));
-
-process.stderr.write(`${CLIENT_NAME} adapter: ${SDK_MISSING || PACKAGE + " " + VERSION}, node ${process.version}\n`);
-const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
-let chain = Promise.resolve(true);
-rl.on("line", (line) => {
-  if (!line.trim()) return;
-  chain = chain.then(async (going) => {
-    if (!going) return false;
-    const more = await handle(line);
-    if (!more) process.exit(0);
-    return more;
-  });
+serve({
+  name: CLIENT_NAME,
+  banner: SDK_MISSING || PACKAGE + " " + VERSION,
+  client: () => ({ name: CLIENT_NAME, version: VERSION, language: "javascript",
+                   capabilities: CAPABILITIES, sdk: SDK_MISSING ? "missing" : `${PACKAGE} ${VERSION}` }),
+  run,
 });
-rl.on("close", () => chain.then(() => process.exit(0)));

@@ -24,7 +24,7 @@
 
 const fs = require("fs");
 const path = require("path");
-const readline = require("readline");
+const { serve } = require("../adapterkit.js");
 
 // stdout carries the protocol only: anything the SDK or its dependencies print goes to stderr.
 for (const name of ["log", "info", "debug", "warn"]) {
@@ -320,81 +320,10 @@ async function run(msg) {
   }
 }
 
-function write(obj) {
-  return new Promise((resolve) => {
-    let line;
-    try {
-      line = JSON.stringify(obj, (k, v) => (typeof v === "bigint" ? Number(v) : v));
-    } catch (err) {
-      line = JSON.stringify({
-        seq: obj && obj.seq !== undefined ? obj.seq : null,
-        errored: { message: `cannot serialise the answer: ${err.message}`, traceback: err.stack || "" },
-      });
-    }
-    process.stdout.write(line + "\n", () => resolve());
-  });
-}
-
-async function handle(line) {
-  let msg;
-  try {
-    msg = JSON.parse(line);
-  } catch (err) {
-    await write({ seq: null, errored: { message: `not JSON: ${err.message}`, traceback: "" } });
-    return true;
-  }
-  const seq = msg && msg.seq !== undefined ? msg.seq : null;
-  try {
-    switch (msg && msg.cmd) {
-      case "start":
-        await write({ client: clientInfo() });
-        return true;
-      case "run":
-        await write(await run(msg));
-        return true;
-      case "stop":
-        return false;
-      default:
-        await write({ seq, errored: { message: `unknown cmd ${JSON.stringify(msg && msg.cmd)}`, traceback: "" } });
-        return true;
-    }
-  } catch (err) {
-    await write({ seq, errored: { message: String(err && err.message), traceback: (err && err.stack) || "" } });
-    return true;
-  }
-}
-
-process.on("unhandledRejection", (err) => {
-  process.stderr.write(`node-sdk adapter: unhandled rejection: ${(err && err.stack) || err}\n`);
-});
-process.on("uncaughtException", (err) => {
-  process.stderr.write(`node-sdk adapter: uncaught exception: ${(err && err.stack) || err}\n`);
+serve({
+  name: "node-sdk",
+  banner: `(${CLIENT_NAME}): ${SDK ? SDK.layout : SDK_MISSING}`,
+  client: clientInfo,
+  run,
 });
 
-function main() {
-  process.stderr.write(
-    `node-sdk adapter (${CLIENT_NAME}): ${SDK ? SDK.layout : SDK_MISSING}, node ${process.version}\n`
-  );
-  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
-  // Messages are handled strictly one after another, in arrival order.
-  let chain = Promise.resolve(true);
-  let stopped = false;
-  rl.on("line", (line) => {
-    if (!line.trim()) return;
-    chain = chain.then(async (going) => {
-      if (!going || stopped) return false;
-      const more = await handle(line);
-      if (!more) {
-        stopped = true;
-        rl.close();
-        process.exit(0);
-      }
-      return more;
-    });
-  });
-  rl.on("close", () => {
-    chain.then(() => process.exit(0));
-  });
-}
-
-main();

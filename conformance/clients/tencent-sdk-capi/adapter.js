@@ -22,7 +22,7 @@
 
 const fs = require("fs");
 const path = require("path");
-const readline = require("readline");
+const { serve } = require("../adapterkit.js");
 
 for (const name of ["log", "info", "debug", "warn"]) {
   console[name] = (...args) => console.error(...args);
@@ -103,48 +103,10 @@ async function run(msg) {
   return { seq, result: { ok: true, response: response || {} } };
 }
 
-function write(obj) {
-  return new Promise((resolve) => process.stdout.write(JSON.stringify(obj) + "\n", () => resolve()));
-}
-
-async function handle(line) {
-  let msg;
-  try {
-    msg = JSON.parse(line);
-  } catch (err) {
-    await write({ seq: null, errored: { message: `not JSON: ${err.message}`, traceback: "" } });
-    return true;
-  }
-  const seq = msg && msg.seq !== undefined ? msg.seq : null;
-  try {
-    if (msg.cmd === "start") {
-      await write({ client: { name: "tencent-sdk-capi", version: VERSION, language: "javascript",
-                              capabilities: CAPABILITIES, sdk: SDK_MISSING ? "missing" : `${PACKAGE} ${VERSION}` } });
-    } else if (msg.cmd === "run") {
-      await write(await run(msg));
-    } else if (msg.cmd === "stop") {
-      return false;
-    } else {
-      await write({ seq, errored: { message: `unknown cmd ${JSON.stringify(msg.cmd)}`, traceback: "" } });
-    }
-  } catch (err) {
-    await write({ seq, errored: { message: String(err && err.message), traceback: (err && err.stack) || "" } });
-  }
-  return true;
-}
-
-process.on("unhandledRejection", (err) => process.stderr.write(`capi adapter: ${(err && err.stack) || err}\n`));
-process.on("uncaughtException", (err) => process.stderr.write(`capi adapter: ${(err && err.stack) || err}\n`));
-process.stderr.write(`capi adapter: ${SDK_MISSING || PACKAGE + " " + VERSION}, node ${process.version}\n`);
-const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
-let chain = Promise.resolve(true);
-rl.on("line", (line) => {
-  if (!line.trim()) return;
-  chain = chain.then(async (going) => {
-    if (!going) return false;
-    const more = await handle(line);
-    if (!more) process.exit(0);
-    return more;
-  });
+serve({
+  name: "capi",
+  banner: SDK_MISSING || PACKAGE + " " + VERSION,
+  client: () => ({ name: "tencent-sdk-capi", version: VERSION, language: "javascript",
+                   capabilities: CAPABILITIES, sdk: SDK_MISSING ? "missing" : `${PACKAGE} ${VERSION}` }),
+  run,
 });
-rl.on("close", () => chain.then(() => process.exit(0)));
