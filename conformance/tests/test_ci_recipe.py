@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -245,7 +246,12 @@ def test_action_builds_and_starts_the_service(tmp_path: Path) -> None:
                             "--params '{\"Text\":\"hello world\",\"ProjectId\":0}' | sh"],
                            env=later, capture_output=True, text=True, timeout=60)
         assert '"Lang":"en"' in r.stdout, r.stdout + r.stderr
-        assert Path(start["logs"], "journal.jsonl").read_text().count("LanguageDetect") >= 1
+        # The journal line is written once the answer is on its way: it may trail the answer.
+        journal = Path(start["logs"], "journal.jsonl")
+        deadline = time.monotonic() + 10
+        while journal.read_text().count("LanguageDetect") < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert journal.read_text().count("LanguageDetect") >= 1
         assert "serves " + start["url"] in logs["Start tmtmock"]
     finally:
         kill(start.get("pid"))
