@@ -64,15 +64,7 @@ struct conn {
 
 	/* Input not yet used (the start of a request, or those after it). */
 	struct buf	 c_in;
-	/* The request being read, relative to its first byte. */
-	size_t		 c_scanned;	/* bytes searched for the head's end */
-	size_t		 c_head_len;	/* 0: the head has not ended */
-	long long	 c_clen;	/* Content-Length */
-	bool		 c_chunked;
-	struct http_chunked c_ch;
-	size_t		 c_raw;		/* chunked: next byte to decode */
-	size_t		 c_body;	/* chunked: bytes decoded */
-	bool		 c_continued;	/* 100 Continue sent */
+	struct http_reader c_rd;	/* the request being read */
 
 	/* The request whose answer is being made. */
 	bool		 c_busy;
@@ -614,115 +606,39 @@ dispatch(struct conn *c, const struct http_head *h, const char *body,
 /*
  * Cuts requests off b[0..n) and hands each whole one over, while the
  * connection is free to take the next; returns the bytes used (a request
- * not yet whole stays, its progress in the conn).
+ * not yet whole stays, its progress in c_rd).
  */
 static size_t
 take_requests(struct conn *c, char *b, size_t n)
 {
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	struct http_head h;
 	struct http_error e;
-	size_t used = 0, end, avail, k, made;
-	char *p;
-	bool parsed;
+	size_t used = 0, k, off, blen;
 	int rc;
 
 	while (!c->c_busy && !c->c_closed && !c->c_fin_after && used < n) {
-		p = b + used;
-		avail = n - used;
-		parsed = false;
-		if (c->c_head_len == 0) {
-			/* Empty lines before a request are ignored (RFC 9112 2.2),
-			 * as clients send one after a POST's body. */
-			if (c->c_scanned == 0 && p[0] == '\r') {
-				if (avail < 2)
-					break;
-				if (p[1] == '\n') {
-					used += 2;
-					continue;
-				}
-			}
-			if (c->c_reading_ms == 0) {
-				c->c_reading_ms = now_ms();
-				if (conf.c_read_timeout > 0)
-					arm_by(c, c->c_reading_ms +
-					    conf.c_read_timeout * 1000);
-			}
-			if ((end = http_head_end(p, avail, c->c_scanned)) == 0) {
-				if (avail > (size_t)conf.c_max_header_size) {
-					e.he_status = 400;
-					e.he_why = "a head over --max-header-size";
-					e.he_framing = false;
-					refuse(c, &e);
-					return n;
-				}
-				c->c_scanned = avail;
-				break;
-			}
-			if (end > (size_t)conf.c_max_header_size) {
-				e.he_status = 400;
-				e.he_why = "a head over --max-header-size";
-				e.he_framing = false;
-				refuse(c, &e);
-				return n;
-			}
-			if (http_head_parse(p, end, &h, &e) < 0) {
-				refuse(c, &e);
-				return n;
-			}
-			parsed = true;
-			c->c_head_len = end;
-			c->c_chunked = h.h_chunked;
-			c->c_clen = h.h_clen > 0 ? h.h_clen : 0;
-			c->c_raw = end;
-			c->c_body = 0;
-			memset(&c->c_ch, 0, sizeof c->c_ch);
-			c->c_continued = false;
-			if (!c->c_chunked && c->c_clen > conf.c_max_body_size) {
-				e.he_status = 413;
-				e.he_why = "a body over --max-body-size";
-				e.he_framing = false;
-				refuse(c, &e);
-				return n;
-			}
-			/* The client waits for a word before it sends the body. */
-			if (h.h_continue && avail == end &&
-			    (c->c_chunked || c->c_clen > 0)) {
-				static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-
-				conn_write(c, cont, sizeof cont - 1, NULL, 0);
-				c->c_continued = true;
-			}
+		if (c->c_reading_ms == 0) {
+			c->c_reading_ms = now_ms();
+			if (conf.c_read_timeout > 0)
+				arm_by(c, c->c_reading_ms + conf.c_read_timeout * 1000);
 		}
-		end = c->c_head_len;
-		if (c->c_chunked) {
-			rc = http_chunked(&c->c_ch, p + c->c_raw, avail - c->c_raw,
-			    p + end + c->c_body, &k, &made,
-			    (size_t)conf.c_max_body_size, &e);
-			c->c_raw += k;
-			c->c_body += made;
-			if (rc < 0) {
-				refuse(c, &e);
-				return n;
-			}
-			if (rc == 0)
-				break;
-			k = c->c_raw;
-			made = c->c_body;
-		} else {
-			if (avail - end < (size_t)c->c_clen)
-				break;
-			k = end + (size_t)c->c_clen;
-			made = (size_t)c->c_clen;
-		}
-		/* Whole: parsed again if the head came in an earlier read
-		 * (its fields point into these bytes now). */
-		if (!parsed && http_head_parse(p, end, &h, &e) < 0) {
+		rc = http_reader_feed(&c->c_rd, b + used, n - used,
+		    (size_t)conf.c_max_header_size, (size_t)conf.c_max_body_size,
+		    &h, &off, &blen, &k, &e);
+		if (rc < 0) {
 			refuse(c, &e);
 			return n;
 		}
+		if (c->c_rd.hr_continue) {
+			c->c_rd.hr_continue = false;
+			conn_write(c, cont, sizeof cont - 1, NULL, 0);
+		}
+		if (rc == 0)
+			break;
+		memset(&c->c_rd, 0, sizeof c->c_rd);
+		dispatch(c, &h, b + used + off, blen);
 		used += k;
-		c->c_head_len = c->c_scanned = 0;
-		dispatch(c, &h, p + end, made);
 	}
 	return used;
 }

@@ -50,8 +50,8 @@ http_head_end(const char *b, size_t n, size_t from)
 
 	/* A head ends at an empty line. A bare LF is looked for too (LF LF,
 	 * LF CR LF), so such a head is refused at once, not waited on. */
-	if (from > 0)
-		from--;
+	/* The end seen from the last two bytes scanned: LF CR, then LF. */
+	from = from > 2 ? from - 2 : 0;
 	for (p = b + from; p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
 	    p++) {
 		if (p + 1 < end && p[1] == '\n')
@@ -383,6 +383,85 @@ http_chunked(struct http_chunked *ch, const char *in, size_t n, char *out,
 	return ch->ch_state == CH_DONE ? 1 : 0;
 }
 #undef FAIL
+
+static int
+refuse(struct http_error *e, int status, const char *why)
+{
+	e->he_status = status;
+	e->he_why = why;
+	e->he_framing = false;
+	return -1;
+}
+
+int
+http_reader_feed(struct http_reader *r, char *b, size_t n, size_t max_head,
+    size_t max_body, struct http_head *h, size_t *body_off, size_t *blen,
+    size_t *used, struct http_error *e)
+{
+	size_t end, k, made;
+	bool parsed = false;
+	char *p;
+	int rc;
+
+	memset(e, 0, sizeof *e);
+	if (r->hr_head_len == 0) {
+		/* Empty lines before a request are ignored (RFC 9112 2.2):
+		 * clients send one after a POST's body. A few, not a stream. */
+		while (r->hr_scanned == 0 && n - r->hr_skip >= 2 &&
+		    b[r->hr_skip] == '\r' && b[r->hr_skip + 1] == '\n') {
+			r->hr_skip += 2;
+			if (r->hr_skip > 64)
+				return refuse(e, 400, "a stream of empty lines");
+		}
+		p = b + r->hr_skip;
+		if ((end = http_head_end(p, n - r->hr_skip, r->hr_scanned)) == 0) {
+			r->hr_scanned = n - r->hr_skip;
+			if (r->hr_scanned > max_head)
+				return refuse(e, 400, "a head over --max-header-size");
+			return 0;
+		}
+		if (end > max_head)
+			return refuse(e, 400, "a head over --max-header-size");
+		if (http_head_parse(p, end, h, e) < 0)
+			return -1;
+		parsed = true;
+		r->hr_head_len = end;
+		r->hr_chunked = h->h_chunked;
+		r->hr_clen = h->h_clen > 0 ? h->h_clen : 0;
+		r->hr_raw = end;
+		if (!r->hr_chunked && (unsigned long long)r->hr_clen > max_body)
+			return refuse(e, 413, "a body over --max-body-size");
+		/* The client waits for a word before it sends the body. */
+		r->hr_continue = h->h_continue && n - r->hr_skip == end &&
+		    (r->hr_chunked || r->hr_clen > 0);
+	}
+	p = b + r->hr_skip;
+	end = r->hr_head_len;
+	if (r->hr_chunked) {
+		rc = http_chunked(&r->hr_ch, p + r->hr_raw,
+		    n - r->hr_skip - r->hr_raw, p + end + r->hr_body, &k, &made,
+		    max_body, e);
+		r->hr_raw += k;
+		r->hr_body += made;
+		if (rc <= 0)
+			return rc;
+		k = r->hr_raw;
+		made = r->hr_body;
+	} else {
+		if (n - r->hr_skip - end < (size_t)r->hr_clen)
+			return 0;
+		k = end + (size_t)r->hr_clen;
+		made = (size_t)r->hr_clen;
+	}
+	/* Whole: parsed again if the head came in an earlier feed (its
+	 * fields are to point into these bytes). */
+	if (!parsed && http_head_parse(p, end, h, e) < 0)
+		return -1;
+	*body_off = r->hr_skip + end;
+	*blen = made;
+	*used = r->hr_skip + k;
+	return 1;
+}
 
 /* The reason phrases of the statuses the mock sends, as data. */
 static const struct {

@@ -682,6 +682,26 @@ struct http_chunked {
  * -1 with e set (413 past max decoded bytes, else 400). */
 int http_chunked(struct http_chunked *, const char *in, size_t n, char *out,
     size_t *used, size_t *made, size_t max, struct http_error *e);
+/* One request being read off a connection: what is known of it so far,
+ * its offsets from the request's first byte. Zeroed for each request. */
+struct http_reader {
+	size_t		 hr_skip;	/* empty lines before it */
+	size_t		 hr_scanned;	/* bytes searched for the head's end */
+	size_t		 hr_head_len;	/* 0: the head has not ended */
+	long long	 hr_clen;
+	bool		 hr_chunked;
+	bool		 hr_continue;	/* a 100 Continue is due (caller sends) */
+	struct http_chunked hr_ch;
+	size_t		 hr_raw;	/* chunked: next byte to decode */
+	size_t		 hr_body;	/* chunked: bytes decoded */
+};
+/* Feeds b[0..n), every byte kept since the request's first. 1: a whole
+ * request, h parsed, its body at b + *body_off (chunks decoded in place),
+ * *blen bytes, *used bytes of b are its; 0: more is needed (the bytes must
+ * be fed again, with what follows); -1: refused, e set. */
+int http_reader_feed(struct http_reader *, char *b, size_t n, size_t max_head,
+    size_t max_body, struct http_head *h, size_t *body_off, size_t *blen,
+    size_t *used, struct http_error *e);
 /* Writes an answer's status line and headers (Content-Type if ctype,
  * Date, Content-Length, Connection: close if close) into dst; its length,
  * or 0 when cap is too small (HTTP_HEAD_ROOM plus ctype always fits). */
