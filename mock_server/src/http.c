@@ -414,6 +414,9 @@ http_reader_feed(struct http_reader *r, char *b, size_t n, size_t max_head,
 				return refuse(e, 400, "a stream of empty lines");
 		}
 		p = b + r->hr_skip;
+		/* A lone CR may yet be an empty line: nothing is scanned. */
+		if (n - r->hr_skip == 0 || (n - r->hr_skip == 1 && *p == '\r'))
+			return 0;
 		if ((end = http_head_end(p, n - r->hr_skip, r->hr_scanned)) == 0) {
 			r->hr_scanned = n - r->hr_skip;
 			if (r->hr_scanned > max_head)
