@@ -188,6 +188,9 @@ out:
 	journal_close();
 	metrics_clear();
 	verify_clear();
+	/* sig_tc3's cached MAC contexts come from crypto.c's algorithm:
+	 * freed first (crypto.c does not call up into it). */
+	sig_tc3_clear();
 	crypto_clear();
 	for (i = 0; i < conf.c_nfaults; i++)
 		free(conf.c_faults[i]);

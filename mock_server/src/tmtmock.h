@@ -112,14 +112,17 @@ extern int log_verbose;
 /* Where log lines go: stderr, but never blocking the event loop (a pipe
  * nobody reads drops lines, counted, rather than stall every client). */
 void log_init(void);
-/* The access log: off, or one line per API request on stderr (-v: text;
- * --log-format text|json). */
+/* The access log's form (access.c): off, or one line per API request on
+ * stderr (-v: text; --log-format text|json). */
 enum log_format { LOG_OFF, LOG_TEXT, LOG_JSON };
-extern enum log_format log_access_format;
-struct req;
-struct outcome;
-/* One access-log line for a request and what was done with it. */
-void log_access(const struct req *, const struct outcome *, long long latency_us);
+/* A line and its newline fit one atomic pipe write. */
+#define LOG_LINE_MAX 4000
+/* Writes one whole line (s ends in a newline, n <= LOG_LINE_MAX + 1), or
+ * nothing and a count (tmtmock_log_lines_dropped_total). */
+void log_write(const char *s, size_t n);
+/* A field a client chose, for a log line: at most max bytes, no spaces or
+ * control characters, "-" when absent. Caller frees. */
+char *log_text_field(const char *s, size_t max);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -138,7 +141,8 @@ struct crypto_mac *crypto_mac_new(const void *key, size_t keylen);
 void crypto_mac_sign(struct crypto_mac *, const void *msg, size_t len,
     unsigned char out[32]);
 void crypto_mac_free(struct crypto_mac *);
-/* Frees the fetched algorithms and contexts (and sig_tc3's key cache). */
+/* Frees the fetched algorithms and contexts; sig_tc3_clear() first, whose
+ * cached contexts come from them. */
 void crypto_clear(void);
 void crypto_hex(const unsigned char *in, size_t len, char *out /* 2*len+1 */);
 /* Standard base64 with padding; out must hold 4*((len+2)/3)+1 bytes. */
@@ -749,6 +753,11 @@ long long conn_drain(void);
 bool conn_draining(void);
 long long conn_inflight(void);
 void conn_close_all(void);	/* at exit: everything, now */
+
+/* ---- access.c: the access log, one line per API request ---- */
+extern enum log_format log_access_format;
+/* One access-log line for a request and what was done with it. */
+void log_access(const struct req *, const struct outcome *, long long latency_us);
 
 /* ---- deliver.c: an outcome to the client: delays, transport faults ---- */
 /* Takes r and o (moved: the caller's copies are emptied). Answers now, or
