@@ -140,7 +140,7 @@ main(int argc, char **argv)
 	/* A file size limit makes the --journal write fail (EFBIG, reported),
 	 * not kill the mock. */
 	signal(SIGXFSZ, SIG_IGN);
-	/* epoll's changelist folds the event changes evhttp makes per request
+	/* epoll's changelist folds the event changes of a connection
 	 * into at most one epoll_ctl (docs/performance.md); the precise timer
 	 * (CLOCK_MONOTONIC, not _COARSE) ends a delay never before it is due. */
 	if ((cfg = event_config_new()) == NULL ||

@@ -1,11 +1,14 @@
 /*
  * tmtmock.h: the one internal header, and the map of the server.
  *
- * A request's path: front.c (evhttp) -> req.c (a plain struct, no libevent
- * past here) -> pipeline.c (the ordered checks of docs/behaviour.md)
+ * A request's path: front.c (listeners) -> conn.c (the connection: reads,
+ * limits, deadlines) -> http.c (the HTTP/1.1 reader) -> conn.c builds a
+ * plain struct req (req.c; no libevent past here) -> front.c routes it to
+ * admin.c or pipeline.c (the ordered checks of docs/behaviour.md)
  * -> verify.c (signature inputs and leniency) -> sig_tc3.c / sig_v1.c (pure
  * signature functions) -> act_text.c (the action) -> answer.c (the JSON
- * envelope) -> front.c (the reply).
+ * envelope) -> deliver.c (the reply, its delay or transport fault; then
+ * journal.c, metrics.c, access.c) -> conn.c (the writev).
  *
  * Ownership: a function that returns a pointer named *_new or documented as
  * "caller frees" hands the caller ownership; everything else is borrowed.
@@ -32,7 +35,7 @@
 /* Longest SecretId of the AKID form check 9 accepts (mock convention). */
 #define TM_SECRET_ID_MAX 128
 #define TM_MAX_V3_BODY (10 * 1024 * 1024)
-/* Bodies above this never reach the pipeline: evhttp answers 413 itself. */
+/* Bodies above this never reach the pipeline: the front answers 413 itself. */
 #define TM_MAX_WIRE_BODY (16 * 1024 * 1024)
 /* Timestamp freshness window of check 11. */
 #define TM_TIMESTAMP_WINDOW 300
@@ -427,12 +430,12 @@ struct conf {
 	char	*c_admin_token;		/* NULL: no token needed */
 	enum log_format c_log_format;	/* --log-format; LOG_OFF: not given */
 	uint64_t c_rng_seed;		/* the seed in use, given or drawn */
-	/* Wire limits (front.c): */
+	/* Wire limits (conn.c): */
 	long long c_max_connections;	/* open at once; more are closed */
 	long long c_idle_timeout;	/* s between requests; 0: none */
 	long long c_read_timeout;	/* s from a request's first byte to its last */
 	long long c_max_header_size;	/* request line + headers, bytes */
-	long long c_max_body_size;	/* larger bodies: evhttp's 413 */
+	long long c_max_body_size;	/* larger bodies: the front's 413 */
 	long long c_max_uri_size;	/* GET URIs, check 2 (default TM_MAX_GET_URI) */
 	/* Hostile load (docs/hardening.md): */
 	long long c_write_timeout;	/* s for an answer to be read; 0: none */
