@@ -450,8 +450,11 @@ flush_out(struct conn *c)
 		}
 		c->c_out_off += (size_t)w;
 	}
-	/* All gone: the buffer is kept for the next time (not freed). */
+	/* All gone: a small buffer is kept for the next time, a large one
+	 * (a 6 MB answer) is not held by an idle connection. */
 	c->c_out.b_len = c->c_out_off = 0;
+	if (c->c_out.b_cap > CONN_READ_MAX)
+		buf_free(&c->c_out);
 	c->c_write_ms = 0;
 	if (c->c_fin_after) {
 		conn_close(c, false);
@@ -598,7 +601,9 @@ dispatch(struct conn *c, const struct http_head *h, const char *body,
 
 	c->c_busy = true;
 	inflight++;
-	c->c_close = h->h_close || (h->h_minor == 0 && !h->h_keep_alive);
+	/* HTTP/1.0 is answered and closed: its keep-alive would need a
+	 * "Connection: keep-alive" answer, and no client of TMT sends it. */
+	c->c_close = h->h_close || h->h_minor == 0;
 	c->c_reading_ms = 0;
 	c->c_handler(c, &r, c->c_arg);	/* takes r's arena */
 }

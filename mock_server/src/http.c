@@ -483,8 +483,8 @@ static const struct {
 	{ 408, "HTTP/1.1 408 Request Timeout\r\n" },
 	{ 409, "HTTP/1.1 409 Conflict\r\n" },
 	{ 411, "HTTP/1.1 411 Length Required\r\n" },
-	{ 413, "HTTP/1.1 413 Payload Too Large\r\n" },
-	{ 414, "HTTP/1.1 414 URI Too Long\r\n" },
+	{ 413, "HTTP/1.1 413 Request Entity Too Large\r\n" },
+	{ 414, "HTTP/1.1 414 Request-URI Too Long\r\n" },
 	{ 415, "HTTP/1.1 415 Unsupported Media Type\r\n" },
 	{ 417, "HTTP/1.1 417 Expectation Failed\r\n" },
 	{ 422, "HTTP/1.1 422 Unprocessable Entity\r\n" },
@@ -494,7 +494,8 @@ static const struct {
 	{ 501, "HTTP/1.1 501 Not Implemented\r\n" },
 	{ 502, "HTTP/1.1 502 Bad Gateway\r\n" },
 	{ 503, "HTTP/1.1 503 Service Unavailable\r\n" },
-	{ 504, "HTTP/1.1 504 Gateway Timeout\r\n" },
+	/* nginx's (and evhttp's) phrase: clients print it (docs/faults.md). */
+	{ 504, "HTTP/1.1 504 Gateway Time-out\r\n" },
 	{ 505, "HTTP/1.1 505 HTTP Version Not Supported\r\n" },
 };
 

@@ -168,7 +168,7 @@ test_answer_head(void)
 	    "Content-Length: 1234\r\n\r\n");
 	n = http_answer_head(b, sizeof b, 414, NULL, 0, true, "D");
 	b[n] = '\0';
-	CU_ASSERT_STRING_EQUAL(b, "HTTP/1.1 414 URI Too Long\r\nDate: D\r\n"
+	CU_ASSERT_STRING_EQUAL(b, "HTTP/1.1 414 Request-URI Too Long\r\nDate: D\r\n"
 	    "Content-Length: 0\r\nConnection: close\r\n\r\n");
 }
 
