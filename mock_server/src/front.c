@@ -37,8 +37,6 @@ static struct listener {
 	struct event		*l_pause;	/* accept() rests */
 } listeners[3 * LISTEN_MAX_ADDRS];
 static size_t nlisteners;
-static int own_ports[3];		/* every port listened on, for CallbackUrls */
-static size_t nown_ports;
 static struct event *grace_timer;	/* SIGTERM's --shutdown-grace */
 static struct event_base *front_base;
 
@@ -150,11 +148,6 @@ front_listen(struct event_base *base, const char *host, int port,
 		l->l_pause = evtimer_new(base, accept_resume, l->l_lev);
 		evconnlistener_set_error_cb(l->l_lev, accept_error);
 		nlisteners++;
-		/* One port for all of a name's addresses: counted once. */
-		if (i == 0 && nown_ports < sizeof own_ports / sizeof own_ports[0])
-			own_ports[nown_ports++] = ntohs(bound[0].ss_family == AF_INET6 ?
-			    ((struct sockaddr_in6 *)&bound[0])->sin6_port :
-			    ((struct sockaddr_in *)&bound[0])->sin_port);
 		listen_format(&bound[i], scheme, url, sizeof url);
 		printf("listening on %s%s\n", url, kind == LK_ADMIN ? " (admin)" : "");
 	}
@@ -181,17 +174,6 @@ front_start_admin(struct event_base *base, const char *host, int port,
     char *err, size_t errlen)
 {
 	return front_listen(base, host, port, LK_ADMIN, err, errlen);
-}
-
-bool
-front_own_port(int port)
-{
-	size_t i;
-
-	for (i = 0; i < nown_ports; i++)
-		if (own_ports[i] == port)
-			return true;
-	return false;
 }
 
 static void

@@ -635,6 +635,9 @@ struct sockaddr_storage;
 int listen_open(const char *opt, const char *host, int port, const char *scheme,
     int backlog, int *fds, struct sockaddr_storage *bound, size_t max,
     size_t *nfds, char *err, size_t errlen);
+/* Whether a listen_open() of this process bound port (any listener, any
+ * address): a CallbackUrl there is never called (act_file.c). */
+bool listen_own_port(int port);
 /* "http://127.0.0.1:9000", "https://[::1]:9443". */
 void listen_format(const struct sockaddr_storage *, const char *scheme,
     char *buf, size_t len);
@@ -788,9 +791,6 @@ int front_start_tls(struct event_base *, const char *host, int port,
 int front_start_admin(struct event_base *, const char *host, int port,
     char *err, size_t errlen);
 void front_stop(void);	/* every listener, connection and waiting reply */
-/* Whether the mock listens on port (any of its listeners, any address):
- * a CallbackUrl there is never called. */
-bool front_own_port(int port);
 /* SIGTERM: close the listeners, finish the answers in flight (the loop then
  * exits; --shutdown-grace at most). 0 when none is in flight: stop now. */
 int front_drain(void);
