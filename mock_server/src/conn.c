@@ -154,22 +154,10 @@ conn_base_of(const struct conn *c)
 	return conn_base;
 }
 
-const char *
-conn_peer(const struct conn *c)
-{
-	return c->c_peer;
-}
-
 bool
 conn_closed(const struct conn *c)
 {
 	return c->c_closed;
-}
-
-bool
-conn_draining(void)
-{
-	return draining;
 }
 
 long long

@@ -734,7 +734,6 @@ long long conn_budget(long long want);
 long long conn_count(void);
 uint64_t conn_id(const struct conn *);
 struct event_base *conn_base_of(const struct conn *);	/* for its timers */
-const char *conn_peer(const struct conn *);	/* "addr:port" */
 /* A timer or a delayed answer keeps the connection's record (not the
  * socket) alive while it holds it. */
 void conn_hold(struct conn *);
@@ -756,7 +755,6 @@ void conn_end(struct conn *, enum conn_end);
 /* SIGTERM: idle connections close, those with an answer in flight close
  * after it; the loop exits when none is left. The count in flight. */
 long long conn_drain(void);
-bool conn_draining(void);
 long long conn_inflight(void);
 void conn_close_all(void);	/* at exit: everything, now */
 
