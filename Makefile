@@ -139,7 +139,7 @@ $(BUILD)/tests/%.o: $(TEST_DIR)/%.c
 FUZZ_CC    ?= clang
 FUZZ_DIR    = mock_server/fuzz
 FUZZ_BUILD  = mock_server/build-fuzz
-FUZZ_NAMES  = request auth form schema admin rules fixture
+FUZZ_NAMES  = request auth form schema admin rules fixture http
 FUZZ_BINS   = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_OBJS   = $(LIB_SRCS:$(SRC_DIR)/%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_SAN    = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

@@ -19,7 +19,7 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$here/mock_server/build-fuzz
 src=$here/mock_server/fuzz
-all="request auth form schema admin rules fixture"
+all="request auth form schema admin rules fixture http"
 # Leaks are findings; halt_on_error keeps one report per failure.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -117,8 +117,8 @@ next_line(char **p, char *end)
 }
 
 /*
- * Builds r from buf[0..size) (modified in place), as req_from_evhttp()
- * builds it from what evhttp parsed:
+ * Builds r from buf[0..size) (modified in place), as conn.c's dispatch()
+ * builds it from what http.c parsed:
  *
  *	METHOD SP URI LF
  *	Name: value LF		(any number; CR LF also ends a line)

@@ -5,7 +5,7 @@
  * every action, the answer) and, as the front does, into the journal and the
  * metrics. /_mock/ paths go to the admin API, as front_request() sends them.
  *
- * Input framing (what evhttp would have parsed off the wire):
+ * Input framing (what the front would have parsed off the wire):
  *
  *	[!]METHOD SP URI LF
  *	Name: value LF		(any number; CR LF also ends a line)

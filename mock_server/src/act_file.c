@@ -379,7 +379,7 @@ callback_accept(const char *url)
 	else if (!file_host_loopback(evhttp_uri_get_host(uri)))
 		log_warnx("CallbackUrl %s: the mock calls back loopback hosts "
 		    "only: never called", url);
-	else if (front_own_port(port < 0 ? 80 : port))
+	else if (listen_own_port(port < 0 ? 80 : port))
 		log_warnx("CallbackUrl %s: a port the mock itself listens on: "
 		    "never called", url);
 	else

@@ -35,7 +35,6 @@ crypto_init(void)
 void
 crypto_clear(void)
 {
-	sig_tc3_clear();	/* its MAC contexts come from mac_hmac */
 	EVP_MD_CTX_free(md_ctx);
 	EVP_MAC_CTX_free(mac_ctx[MD_SHA1]);
 	EVP_MAC_CTX_free(mac_ctx[MD_SHA256]);

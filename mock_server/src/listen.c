@@ -193,6 +193,21 @@ listen_api_url(char *buf, size_t len)
 	return true;
 }
 
+/* Every port listened on (one per listener: a name's addresses share it). */
+static int own_ports[8];
+static size_t nown_ports;
+
+bool
+listen_own_port(int port)
+{
+	size_t i;
+
+	for (i = 0; i < nown_ports; i++)
+		if (own_ports[i] == port)
+			return true;
+	return false;
+}
+
 int
 listen_open(const char *opt, const char *host, int port, const char *scheme,
     int backlog, int *fds, struct sockaddr_storage *bound, size_t max,
@@ -244,6 +259,8 @@ listen_open(const char *opt, const char *host, int port, const char *scheme,
 				api_bound = bound[0];
 				api_bound_set = true;
 			}
+			if (nown_ports < sizeof own_ports / sizeof own_ports[0])
+				own_ports[nown_ports++] = listen_port_of(&bound[0]);
 			return 0;
 		}
 		while (n > 0)

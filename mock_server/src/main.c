@@ -145,7 +145,7 @@ main(int argc, char **argv)
 	/* A file size limit makes the --journal write fail (EFBIG, reported),
 	 * not kill the mock. */
 	signal(SIGXFSZ, SIG_IGN);
-	/* epoll's changelist folds the event changes evhttp makes per request
+	/* epoll's changelist folds the event changes of a connection
 	 * into at most one epoll_ctl (docs/performance.md); the precise timer
 	 * (CLOCK_MONOTONIC, not _COARSE) ends a delay never before it is due. */
 	if ((cfg = event_config_new()) == NULL ||
@@ -199,6 +199,9 @@ out:
 	journal_close();
 	metrics_clear();
 	verify_clear();
+	/* sig_tc3's cached MAC contexts come from crypto.c's algorithm:
+	 * freed first (crypto.c does not call up into it). */
+	sig_tc3_clear();
 	crypto_clear();
 	for (i = 0; i < conf.c_nfaults; i++)
 		free(conf.c_faults[i]);

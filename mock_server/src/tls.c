@@ -4,9 +4,9 @@
  * With --tls-cert and --tls-key it serves that pair; without, it makes a
  * local CA and a leaf for localhost at start-up (the CA's key lives only in
  * memory, so nothing else can ever be signed with it) and writes the CA where
- * --tls-ca-out says, for clients to trust. front.c serves HTTPS through
- * tls_bev_new(): one server-side TLS bufferevent per connection, under the
- * same evhttp settings and handler as plain HTTP.
+ * --tls-ca-out says, for clients to trust. conn.c serves HTTPS through
+ * tls_ssl_new(): one server-side TLS session per connection, read and
+ * written on its socket under the same limits and routing as plain HTTP.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,9 +21,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 
 #include "tmtmock.h"
 
@@ -323,22 +320,19 @@ tls_init(char *errbuf, size_t errlen)
 	return 0;
 }
 
-struct bufferevent *
-tls_bev_new(struct event_base *base, void *arg)
+SSL *
+tls_ssl_new(void)
 {
-	struct bufferevent *bev;
 	SSL *ssl;
 
-	(void)arg;
-	/* evhttp falls back to plain HTTP on NULL: never return it. */
 	if (tls_ctx == NULL || (ssl = SSL_new(tls_ctx)) == NULL)
 		fatalx("cannot create a TLS connection");
-	if ((bev = bufferevent_openssl_socket_new(base, -1, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		fatalx("cannot create a TLS connection");
-	/* Clients that close without close_notify are not an error. */
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	return bev;
+	/* conn.c hands SSL_write the rest of its output buffer, which may
+	 * have moved (grown) since a write that wanted to be retried. */
+	SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	SSL_set_accept_state(ssl);
+	return ssl;
 }
 
 void

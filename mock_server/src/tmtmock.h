@@ -1,11 +1,14 @@
 /*
  * tmtmock.h: the one internal header, and the map of the server.
  *
- * A request's path: front.c (evhttp) -> req.c (a plain struct, no libevent
- * past here) -> pipeline.c (the ordered checks of docs/behaviour.md)
+ * A request's path: front.c (listeners) -> conn.c (the connection: reads,
+ * limits, deadlines) -> http.c (the HTTP/1.1 reader) -> conn.c builds a
+ * plain struct req (req.c; no libevent past here) -> front.c routes it to
+ * admin.c or pipeline.c (the ordered checks of docs/behaviour.md)
  * -> verify.c (signature inputs and leniency) -> sig_tc3.c / sig_v1.c (pure
  * signature functions) -> act_text.c (the action) -> answer.c (the JSON
- * envelope) -> front.c (the reply).
+ * envelope) -> deliver.c (the reply, its delay or transport fault; then
+ * journal.c, metrics.c, access.c) -> conn.c (the writev).
  *
  * Ownership: a function that returns a pointer named *_new or documented as
  * "caller frees" hands the caller ownership; everything else is borrowed.
@@ -32,7 +35,7 @@
 /* Longest SecretId of the AKID form check 9 accepts (mock convention). */
 #define TM_SECRET_ID_MAX 128
 #define TM_MAX_V3_BODY (10 * 1024 * 1024)
-/* Bodies above this never reach the pipeline: evhttp answers 413 itself. */
+/* Bodies above this never reach the pipeline: the front answers 413 itself. */
 #define TM_MAX_WIRE_BODY (16 * 1024 * 1024)
 /* Timestamp freshness window of check 11. */
 #define TM_TIMESTAMP_WINDOW 300
@@ -112,14 +115,17 @@ extern int log_verbose;
 /* Where log lines go: stderr, but never blocking the event loop (a pipe
  * nobody reads drops lines, counted, rather than stall every client). */
 void log_init(void);
-/* The access log: off, or one line per API request on stderr (-v: text;
- * --log-format text|json). */
+/* The access log's form (access.c): off, or one line per API request on
+ * stderr (-v: text; --log-format text|json). */
 enum log_format { LOG_OFF, LOG_TEXT, LOG_JSON };
-extern enum log_format log_access_format;
-struct req;
-struct outcome;
-/* One access-log line for a request and what was done with it. */
-void log_access(const struct req *, const struct outcome *, long long latency_us);
+/* A line and its newline fit one atomic pipe write. */
+#define LOG_LINE_MAX 4000
+/* Writes one whole line (s ends in a newline, n <= LOG_LINE_MAX + 1), or
+ * nothing and a count (tmtmock_log_lines_dropped_total). */
+void log_write(const char *s, size_t n);
+/* A field a client chose, for a log line: at most max bytes, no spaces or
+ * control characters, "-" when absent. Caller frees. */
+char *log_text_field(const char *s, size_t max);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -138,7 +144,8 @@ struct crypto_mac *crypto_mac_new(const void *key, size_t keylen);
 void crypto_mac_sign(struct crypto_mac *, const void *msg, size_t len,
     unsigned char out[32]);
 void crypto_mac_free(struct crypto_mac *);
-/* Frees the fetched algorithms and contexts (and sig_tc3's key cache). */
+/* Frees the fetched algorithms and contexts; sig_tc3_clear() first, whose
+ * cached contexts come from them. */
 void crypto_clear(void);
 void crypto_hex(const unsigned char *in, size_t len, char *out /* 2*len+1 */);
 /* Standard base64 with padding; out must hold 4*((len+2)/3)+1 bytes. */
@@ -423,12 +430,12 @@ struct conf {
 	char	*c_admin_token;		/* NULL: no token needed */
 	enum log_format c_log_format;	/* --log-format; LOG_OFF: not given */
 	uint64_t c_rng_seed;		/* the seed in use, given or drawn */
-	/* Wire limits (front.c): */
+	/* Wire limits (conn.c): */
 	long long c_max_connections;	/* open at once; more are closed */
 	long long c_idle_timeout;	/* s between requests; 0: none */
 	long long c_read_timeout;	/* s from a request's first byte to its last */
 	long long c_max_header_size;	/* request line + headers, bytes */
-	long long c_max_body_size;	/* larger bodies: evhttp's 413 */
+	long long c_max_body_size;	/* larger bodies: the front's 413 */
 	long long c_max_uri_size;	/* GET URIs, check 2 (default TM_MAX_GET_URI) */
 	/* Hostile load (docs/hardening.md): */
 	long long c_write_timeout;	/* s for an answer to be read; 0: none */
@@ -644,6 +651,9 @@ struct sockaddr_storage;
 int listen_open(const char *opt, const char *host, int port, const char *scheme,
     int backlog, int *fds, struct sockaddr_storage *bound, size_t max,
     size_t *nfds, char *err, size_t errlen);
+/* Whether a listen_open() of this process bound port (any listener, any
+ * address): a CallbackUrl there is never called (act_file.c). */
+bool listen_own_port(int port);
 /* "http://127.0.0.1:9000", "https://[::1]:9443". */
 void listen_format(const struct sockaddr_storage *, const char *scheme,
     char *buf, size_t len);
@@ -664,23 +674,153 @@ void health_ready_remove(void);	/* at exit: the mock no longer serves */
 /* argv[0] is "sign". 0: printed; 2: bad usage (message printed). */
 int sign_main(int argc, char **argv);
 
-/* ---- front.c ---- */
+/* ---- http.c: HTTP/1.1 requests parsed, answers' heads written; no I/O ---- */
+/* Header lines of one request at most (431 past it). */
+#define HTTP_MAX_HEADERS 128
+struct http_field {
+	const char	*f_name;	/* into the parsed bytes, not NUL-ended */
+	size_t		 f_nlen;
+	const char	*f_val;		/* OWS trimmed */
+	size_t		 f_vlen;
+};
+/* A request's head; every pointer is into the bytes parsed (borrowed). */
+struct http_head {
+	const char	*h_method, *h_target;
+	size_t		 h_mlen, h_tlen;
+	int		 h_minor;	/* HTTP/1.0 or HTTP/1.1 */
+	struct http_field h_fields[HTTP_MAX_HEADERS];
+	size_t		 h_nfields;
+	size_t		 h_len;		/* bytes up to and with the empty line */
+	long long	 h_clen;	/* Content-Length; -1: none */
+	bool		 h_chunked;	/* Transfer-Encoding: chunked */
+	bool		 h_close, h_keep_alive;	/* Connection: close, keep-alive */
+	bool		 h_continue;	/* Expect: 100-continue (HTTP/1.1) */
+};
+/* Why a request was refused: the status to answer (the connection is then
+ * closed), a static reason, and whether it was a length told two ways. */
+struct http_error {
+	int		 he_status;
+	const char	*he_why;
+	bool		 he_framing;
+};
+/* Where the head in b[0..n) ends (just past its empty line), or 0 while it
+ * has not ended; from: bytes already scanned without finding it. A bare LF
+ * ends it too, so such a head is refused at once. */
+size_t http_head_end(const char *b, size_t n, size_t from);
+/* Parses a whole head (b[0..n), as http_head_end found it). 1, or -1 with e
+ * set: anything a proxy could read otherwise is refused (docs/hardening.md). */
+int http_head_parse(const char *b, size_t n, struct http_head *,
+    struct http_error *e);
+/* A chunked body being decoded; zeroed for each request. */
+struct http_chunked {
+	int			 ch_state;
+	unsigned long long	 ch_left;	/* of the chunk being read */
+	unsigned long long	 ch_total;	/* decoded so far */
+	int			 ch_digits;
+	size_t			 ch_trailer;	/* bytes of extensions, trailers */
+};
+/* Decodes in[0..n) into out (which may overlap in, at or before it):
+ * *used bytes read, *made written. 1: the body ended, 0: more is needed,
+ * -1 with e set (413 past max decoded bytes, else 400). */
+int http_chunked(struct http_chunked *, const char *in, size_t n, char *out,
+    size_t *used, size_t *made, size_t max, struct http_error *e);
+/* One request being read off a connection: what is known of it so far,
+ * its offsets from the request's first byte. Zeroed for each request. */
+struct http_reader {
+	size_t		 hr_skip;	/* empty lines before it */
+	size_t		 hr_scanned;	/* bytes searched for the head's end */
+	size_t		 hr_head_len;	/* 0: the head has not ended */
+	long long	 hr_clen;
+	bool		 hr_chunked;
+	bool		 hr_continue;	/* a 100 Continue is due (caller sends) */
+	struct http_chunked hr_ch;
+	size_t		 hr_raw;	/* chunked: next byte to decode */
+	size_t		 hr_body;	/* chunked: bytes decoded */
+};
+/* Feeds b[0..n), every byte kept since the request's first. 1: a whole
+ * request, h parsed, its body at b + *body_off (chunks decoded in place),
+ * *blen bytes, *used bytes of b are its; 0: more is needed (the bytes must
+ * be fed again, with what follows); -1: refused, e set. */
+int http_reader_feed(struct http_reader *, char *b, size_t n, size_t max_head,
+    size_t max_body, struct http_head *h, size_t *body_off, size_t *blen,
+    size_t *used, struct http_error *e);
+/* Writes an answer's status line and headers (Content-Type if ctype,
+ * Date, Content-Length, Connection: close if close) into dst; its length,
+ * or 0 when cap is too small (HTTP_HEAD_ROOM plus ctype always fits). */
+#define HTTP_HEAD_ROOM 256
+size_t http_answer_head(char *dst, size_t cap, int status, const char *ctype,
+    size_t clen, bool close, const char *date);
+
+/* ---- conn.c: the connection table (I/O, limits, deadlines, drain) ---- */
 struct event_base;
+struct conn;
+/* What a connection does with a whole request: the handler takes r (its
+ * arena) and answers now or later through conn_write() and conn_end(). */
+typedef void (*conn_handler)(struct conn *, struct req *, void *arg);
+/* Takes the accepted socket fd (closed at once over --max-connections or
+ * while draining); tls: an HTTPS connection (tls_ssl_new()). */
+void conn_accept(struct event_base *, int fd, bool tls, conn_handler, void *arg);
+/* The most connections the descriptors allow (RLIMIT_NOFILE raised to want
+ * plus a reserve); set once from --max-connections. */
+long long conn_budget(long long want);
+long long conn_count(void);
+uint64_t conn_id(const struct conn *);
+struct event_base *conn_base_of(const struct conn *);	/* for its timers */
+/* A timer or a delayed answer keeps the connection's record (not the
+ * socket) alive while it holds it. */
+void conn_hold(struct conn *);
+void conn_release(struct conn *);
+bool conn_closed(const struct conn *);
+/* Whether the answer now being made must end with "Connection: close":
+ * draining, the request asked, HTTP/1.0, or a 414. */
+bool conn_must_close(const struct conn *);
+/* Sends head and body as one write (writev); what the socket cannot take
+ * now is kept and sent as it can (--write-timeout from now). */
+void conn_write(struct conn *, const char *head, size_t hlen,
+    const char *body, size_t blen);
+/* The answer to the current request is complete: CE_KEEP reads the next
+ * request (or closes, if conn_must_close() said so), CE_FIN closes once
+ * what was written has left, CE_CLOSE closes now (FIN) and CE_RESET aborts
+ * (RST), dropping what was not sent. */
+enum conn_end { CE_KEEP, CE_FIN, CE_CLOSE, CE_RESET };
+void conn_end(struct conn *, enum conn_end);
+/* SIGTERM: idle connections close, those with an answer in flight close
+ * after it; the loop exits when none is left. The count in flight. */
+long long conn_drain(void);
+long long conn_inflight(void);
+void conn_close_all(void);	/* at exit: everything, now */
+
+/* ---- access.c: the access log, one line per API request ---- */
+extern enum log_format log_access_format;
+/* One access-log line for a request and what was done with it. */
+void log_access(const struct req *, const struct outcome *, long long latency_us);
+
+/* ---- deliver.c: an outcome to the client: delays, transport faults ---- */
+/* Takes r and o (moved: the caller's copies are emptied). Answers now, or
+ * after o's delay, or as its fault says; then the journal, metrics and
+ * access log, with the latency from t0_us (deliver_now_us()). */
+void deliver(struct conn *, struct req *r, struct outcome *o, long long t0_us);
+long long deliver_now_us(void);	/* monotonic */
+/* A whole answer of the front or the admin API, status and body as given
+ * (the headers alone for HEAD); ends the request with CE_KEEP or, when
+ * close, CE_FIN. */
+void deliver_plain(struct conn *, const struct req *, int status,
+    const char *ctype, const char *body, size_t len, bool close);
+void deliver_stop(void);	/* answers still waiting are dropped */
+
+/* ---- front.c: listeners and routing ---- */
 /* Binds (every address of a name: listen.c), prints a `listening on
  * http://ADDR:PORT` line per address; -1 with err on failure. */
 int front_start(struct event_base *, const char *host, int port, char *err,
     size_t errlen);
-/* The HTTPS listener: the same settings and handler through tls_bev_new();
+/* The HTTPS listener: the same limits and routing over TLS (tls.c);
  * prints `listening on https://ADDR:PORT` lines. -1 with err on failure. */
 int front_start_tls(struct event_base *, const char *host, int port,
     char *err, size_t errlen);
 /* The --admin-listen listener: /_mock/ only. */
 int front_start_admin(struct event_base *, const char *host, int port,
     char *err, size_t errlen);
-void front_stop(void);	/* every listener, and replies still waiting */
-/* Whether the mock listens on port (any of its listeners, any address):
- * a CallbackUrl there is never called. */
-bool front_own_port(int port);
+void front_stop(void);	/* every listener, connection and waiting reply */
 /* SIGTERM: close the listeners, finish the answers in flight (the loop then
  * exits; --shutdown-grace at most). 0 when none is in flight: stop now. */
 int front_drain(void);
@@ -688,7 +828,6 @@ int front_drain(void);
 /* ---- tls.c: the HTTPS certificate and OpenSSL context ---- */
 struct x509_st;		/* OpenSSL's X509 */
 struct evp_pkey_st;	/* OpenSSL's EVP_PKEY */
-struct bufferevent;
 struct tls_generated {
 	struct x509_st		*tg_ca;
 	struct evp_pkey_st	*tg_ca_key;
@@ -704,9 +843,10 @@ void tls_generated_free(struct tls_generated *);
  * --tls-cert/--tls-key, or generates a pair and writes its CA to --tls-ca-out.
  * Nothing to do without TLS options. 0, or -1 with errbuf (exit status 2). */
 int tls_init(char *errbuf, size_t errlen);
-/* evhttp's bufferevent callback for the HTTPS listener (aborts rather than
- * return NULL, on which evhttp would fall back to plain HTTP). */
-struct bufferevent *tls_bev_new(struct event_base *, void *arg);
+/* A server-side TLS session for one connection, to be given its socket;
+ * caller frees (SSL_free). Aborts rather than return NULL. */
+struct ssl_st;
+struct ssl_st *tls_ssl_new(void);
 void tls_clear(void);
 
 /* ---- act_speech.c: SpeechTranslate's sessions and audio rules ---- */

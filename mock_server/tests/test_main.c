@@ -33,6 +33,7 @@ static int (*const registrations[])(void) = {
 	test_catalogue_register,
 	test_schema_register,
 	test_tls_register,
+	test_http_register,
 };
 
 int

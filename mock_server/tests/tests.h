@@ -30,6 +30,7 @@ int test_actions_media_register(void);
 int test_catalogue_register(void);
 int test_schema_register(void);
 int test_tls_register(void);
+int test_http_register(void);
 
 /* One suite of NULL-name-terminated tests. */
 struct test_def {
