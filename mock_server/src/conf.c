@@ -478,6 +478,35 @@ set_file_max_bytes(const char *arg, char *err, size_t errlen)
 	    64LL * 1024 * 1024 * 1024, arg, &conf.c_file_max_bytes, err, errlen);
 }
 
+static int
+set_translations(const char *arg, char *err, size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--translations: the file name is empty");
+		return -1;
+	}
+	free(conf.c_translations);
+	conf.c_translations = xstrdup(arg);
+	return 0;
+}
+
+/* The code must be the catalogue's: the answer is built from its entry. */
+static int
+set_translations_strict(const char *arg, char *err, size_t errlen)
+{
+	const struct err_def *e = catalogue_find(arg);
+
+	if (e == NULL) {
+		snprintf(err, errlen, "--translations-strict: \"%s\" is not an "
+		    "error code of the catalogue (GET /_mock/catalogue), e.g. "
+		    "FailedOperation or ResourceNotFound", arg);
+		return -1;
+	}
+	free(conf.c_translations_strict);
+	conf.c_translations_strict = xstrdup(e->e_code);
+	return 0;
+}
+
 /* --help and --version answer and exit 0; conf_parse handles them. */
 static const struct opt opts[] = {
 	{ "listen", 0, "ADDR:PORT", set_listen,
@@ -493,6 +522,10 @@ static const struct opt opts[] = {
 	{ "fixtures", 0, "DIR", set_fixtures,
 	  "directory holding accounts.json (default: PREFIX/share/tmtmock/fixtures "
 	  "when installed, else the source tree's fixtures/)" },
+	{ "translations", 0, "FILE", set_translations,
+	  "known translations ({\"translations\": [...]}) in place of the fixtures' translations.json" },
+	{ "translations-strict", 0, "CODE", set_translations_strict,
+	  "a text the translations lack is error CODE, not a pseudo-translation" },
 	{ "seed", 0, "N", set_seed,
 	  "seed the PRNG so RequestIds replay exactly (default: random)" },
 	{ "auth", 0, "on|off", set_auth,

@@ -214,5 +214,7 @@ out:
 	free(conf.c_tls_ca_out);
 	free(conf.c_api_date);
 	free(conf.c_ready_file);
+	free(conf.c_translations);
+	free(conf.c_translations_strict);
 	return rc;
 }

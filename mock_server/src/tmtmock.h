@@ -439,6 +439,9 @@ struct conf {
 	bool	 c_admin_open;		/* beyond loopback without a token: allowed */
 	char	*c_api_date;		/* --api-version-date; NULL: newest */
 	char	*c_ready_file;		/* --ready-file: the URL, once listening */
+	/* Translations (docs/record-replay.md): */
+	char	*c_translations;	/* --translations FILE, or NULL */
+	char	*c_translations_strict;	/* the catalogue code of a miss, or NULL */
 };
 extern struct conf conf;
 /* 0: run; 1: exit 0 (help/version printed); 2: bad usage (message printed).
@@ -595,7 +598,19 @@ const char *detect_language(const char *text, size_t len);
 /* Loads DIR/translations.json if it exists; -1 with errbuf on a bad file. */
 int xlate_load(const char *dir, char *errbuf, size_t errlen);
 void xlate_clear(void);
-/* Caller frees. untranslated may be NULL. */
+/* Loads --translations FILE ({"translations": [...]}) in place of the
+ * folder's translations.json; -1 with errbuf naming the file. */
+int xlate_load_file(const char *path, char *errbuf, size_t errlen);
+/* Replaces the entries with root's "translations" (POST /_mock/translations);
+ * all or nothing; where names the source in errbuf. */
+int xlate_load_json(json_t *root, const char *where, char *errbuf, size_t errlen);
+json_t *xlate_json(void);	/* {"translations": [...], "strict": CODE|null}; new reference */
+/* The file's translation of text, or NULL (borrowed). */
+const char *xlate_lookup(const char *source, const char *target, const char *text);
+/* The file's language for LanguageDetect's text, or NULL (borrowed). */
+const char *xlate_detect(const char *text);
+/* Caller frees. untranslated may be NULL. NULL when the file lacks the
+ * text and --translations-strict is set (the caller answers that code). */
 char *xlate_text(const char *source, const char *target, const char *text,
     const char *untranslated);
 
