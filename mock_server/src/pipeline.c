@@ -577,6 +577,23 @@ run_action(struct pctx *c)
 	c->p_out->o_body = answer_result(&res, c->p_out->o_request_id);
 }
 
+/* After check 17, before the action: the cassette or the upstream may
+ * answer instead (upstream.c); rules and faults have had their turn. */
+static bool
+from_upstream(struct pctx *c)
+{
+	struct fwd f = {
+		.f_req = c->p_req, .f_v3 = c->p_v3,
+		.f_method = c->p_out->o_sign_method, .f_action = c->p_action,
+		.f_version = c->p_version, .f_region = c->p_region,
+		.f_params = c->p_params, .f_form = c->p_form, .f_nform = c->p_nform,
+	};
+
+	if (conf.c_upstream == NULL && conf.c_replay == NULL)
+		return false;
+	return upstream_handle(&f, c->p_out);
+}
+
 static const char html_5xx[] =
     "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
     "<center><h1>%d %s</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -674,7 +691,7 @@ pipeline_run(const struct req *r, struct outcome *o)
 	if (check_transport(&c) && check_decode(&c) && check_common(&c) &&
 	    check_target(&c) && inject_pre_auth(&c) && check_auth_form(&c) &&
 	    check_credentials(&c) && check_account(&c) && inject_post_auth(&c) &&
-	    check_rate(&c))
+	    check_rate(&c) && !from_upstream(&c))
 		run_action(&c);
 	if (o->o_content_type == NULL)
 		o->o_content_type = xstrdup("application/json");

@@ -439,9 +439,15 @@ struct conf {
 	bool	 c_admin_open;		/* beyond loopback without a token: allowed */
 	char	*c_api_date;		/* --api-version-date; NULL: newest */
 	char	*c_ready_file;		/* --ready-file: the URL, once listening */
-	/* Translations (docs/record-replay.md): */
+	/* Translations and record-and-replay (docs/record-replay.md): */
 	char	*c_translations;	/* --translations FILE, or NULL */
 	char	*c_translations_strict;	/* the catalogue code of a miss, or NULL */
+	char	*c_upstream;		/* --upstream URL, or NULL */
+	long long c_upstream_timeout;	/* s for the upstream's whole answer */
+	char	*c_upstream_ca;		/* PEM CAs trusted for it; NULL: the system's */
+	char	*c_record;		/* --record FILE (the cassette), or NULL */
+	char	*c_replay;		/* --replay FILE, or NULL */
+	char	*c_replay_miss;		/* pseudo, error or forward */
 };
 extern struct conf conf;
 /* 0: run; 1: exit 0 (help/version printed); 2: bad usage (message printed).
@@ -646,6 +652,28 @@ void act_image_translate(struct act_ctx *, struct act_result *);
 void act_image_translate_llm(struct act_ctx *, struct act_result *);
 void act_file_translate(struct act_ctx *, struct act_result *);
 void act_get_file_translate(struct act_ctx *, struct act_result *);
+
+/* ---- upstream.c: record once, replay offline (docs/record-replay.md) ---- */
+/* A checked request, as the pipeline hands it over (all borrowed). */
+struct fwd {
+	const struct req *f_req;
+	bool		 f_v3;
+	enum sign_method f_method;	/* the client's: TC3 or a v1 method */
+	const char	*f_action, *f_version, *f_region;
+	json_t		*f_params;	/* business parameters, as sent */
+	const struct kv	*f_form;	/* v1's pairs (query or form body) */
+	size_t		 f_nform;
+};
+/* --upstream's URL: https, or http to loopback only. 0, or -1 with err. */
+int upstream_url_check(const char *url, char *err, size_t errlen);
+/* Loads --replay's cassette, reads the real credentials from the
+ * environment and opens --record. 0, or -1 with err (exit status 2). */
+int upstream_init(char *err, size_t errlen);
+void upstream_clear(void);
+/* Answers f into o from the cassette or the upstream (true), or leaves it
+ * to the action (false: no cassette match, no upstream, --replay-miss
+ * pseudo). Synchronous: a forwarded request waits on a loop of its own. */
+bool upstream_handle(const struct fwd *, struct outcome *);
 
 /* ---- listen.c: host and port into listening sockets ---- */
 struct sockaddr_storage;
