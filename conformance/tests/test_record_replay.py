@@ -271,3 +271,24 @@ def test_https_upstream_verified(tmp_path: Path) -> None:
         assert len(Admin.of(up).journal(secret_id=REAL.secret_id)["entries"]) == 1
     finally:
         stop(up)
+
+
+def test_upstream_silent_times_out(tmp_path: Path) -> None:
+    """An upstream that accepts and never answers: InternalError.BackendTimeout after
+    --upstream-timeout, nothing recorded."""
+    import time
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    cassette = tmp_path / "c.jsonl"
+    env = {**UP_ENV, "TMTMOCK_UPSTREAM_TOKEN": ""}
+    m = start([*BASE, "--upstream", f"http://127.0.0.1:{silent.getsockname()[1]}", "--upstream-timeout", "1",
+               "--record", str(cassette)], env)
+    try:
+        t0 = time.monotonic()
+        assert_error(call(m, build(m, "tc3-post", dict(TEXT, SourceText="anyone?"))), "InternalError.BackendTimeout")
+        assert 0.9 <= time.monotonic() - t0 < 5
+        assert cassette.read_text() == ""
+    finally:
+        stop(m)
+        silent.close()

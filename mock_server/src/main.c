@@ -183,6 +183,9 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	health_ready_remove();
+	/* Before the front frees what it holds: calls in flight end first,
+	 * each calling its request back. */
+	upstream_abort();
 	front_stop();
 	tls_clear();
 	file_clear();	/* its timer and callback connections live on base */
@@ -194,6 +197,7 @@ out:
 	cred_env_clear();
 	xlate_clear();
 	upstream_clear();
+	pipeline_clear();
 	image_clear();
 	speech_clear();
 	limit_clear();

@@ -522,7 +522,20 @@ struct outcome {
 	struct injection o_inj;		/* what a rule or magic value asked for */
 	bool	 o_admin;		/* answered by the admin API */
 };
+/* Called once when a pending request's outcome is complete. */
+typedef void (*pipeline_done_fn)(struct outcome *, void *arg);
+/* Runs r through the checks into o. true: o is complete now (done is never
+ * called). false: an upstream call is in flight on base's loop; done(o,
+ * arg) is called once from that loop when o is complete. Until then r and
+ * o must stay alive and untouched, whatever the client does. base may be
+ * NULL only when no --upstream is set. */
+bool pipeline_start(const struct req *, struct outcome *, struct event_base *base,
+    pipeline_done_fn done, void *arg);
+/* pipeline_start for a front that waits: a forwarded request runs on a
+ * loop of the pipeline's own until it is complete (the mock's loop stands
+ * still meanwhile, --upstream-timeout at most). */
 void pipeline_run(const struct req *, struct outcome *);
+void pipeline_clear(void);	/* frees pipeline_run's loop */
 void outcome_free(struct outcome *);
 
 /* ---- schema.c: the action table and check 18 ---- */
@@ -670,10 +683,16 @@ int upstream_url_check(const char *url, char *err, size_t errlen);
  * environment and opens --record. 0, or -1 with err (exit status 2). */
 int upstream_init(char *err, size_t errlen);
 void upstream_clear(void);
-/* Answers f into o from the cassette or the upstream (true), or leaves it
- * to the action (false: no cassette match, no upstream, --replay-miss
- * pseudo). Synchronous: a forwarded request waits on a loop of its own. */
-bool upstream_handle(const struct fwd *, struct outcome *);
+enum up_step { UP_NONE, UP_DONE, UP_PENDING };
+/* Answers f into o from the cassette (UP_DONE), leaves it to the action
+ * (UP_NONE: no match, no upstream, --replay-miss pseudo), or forwards it
+ * on base's loop (UP_PENDING): done(arg) is then called once, from that
+ * loop, with o filled; f's strings, f_req and o must live until then. */
+enum up_step upstream_handle(const struct fwd *, struct outcome *,
+    struct event_base *base, void (*done)(void *), void *arg);
+/* Ends every call in flight now as a transport failure (each done is
+ * called): for shutdown, before the loop is freed. */
+void upstream_abort(void);
 
 /* ---- listen.c: host and port into listening sockets ---- */
 struct sockaddr_storage;

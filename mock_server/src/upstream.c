@@ -6,10 +6,10 @@
  * client's; each success is appended to the --record cassette. --replay
  * answers from a cassette, a request it lacks as --replay-miss says.
  *
- * The upstream call waits on a private event loop: pipeline_run is
- * synchronous for the front of today, so the mock's loop stands still for
- * at most --upstream-timeout seconds per forwarded request (a documented
- * limitation; replay never waits).
+ * The upstream call is asynchronous: it runs on the event loop the
+ * pipeline is given and calls the pipeline back when the answer (or the
+ * failure) is in; pipeline_run, which today's front calls, gives it a loop
+ * of its own and waits (docs/record-replay.md, Proxy and record).
  *
  * The real keys live only in this file's statics, read from the
  * environment; they are never logged, journalled or recorded.
@@ -303,32 +303,93 @@ form_add(struct buf *b, const char *s)
 	}
 }
 
-/* What the upstream made of one request. */
-struct up_reply {
-	int		 ur_status;	/* 0: no answer (transport) */
-	char		*ur_ctype;
-	struct buf	 ur_body;
-	struct event_base *ur_base;
+/* One forwarded request, from its sending to its answer. */
+struct up_call {
+	struct fwd	 uc_f;		/* borrowed: the pipeline keeps it alive */
+	struct outcome	*uc_out;
+	void		(*uc_done)(void *);
+	void		*uc_arg;
+	struct evhttp_connection *uc_conn;
+	struct event_base *uc_base;
+	int		 uc_status;	/* 0: no answer (transport) */
+	char		*uc_ctype;
+	struct buf	 uc_body;
+	struct up_call	*uc_next;	/* in flight */
 };
+
+static struct up_call *inflight;
+
+static void take_reply(struct up_call *);
+
+static void
+call_unlink(struct up_call *u)
+{
+	struct up_call **pp;
+
+	for (pp = &inflight; *pp != NULL; pp = &(*pp)->uc_next)
+		if (*pp == u) {
+			*pp = u->uc_next;
+			break;
+		}
+}
+
+/* evhttp must not free a connection from inside its own callback: the
+ * next loop turn does it. */
+static void
+call_free(evutil_socket_t fd, short events, void *arg)
+{
+	struct up_call *u = arg;
+
+	(void)fd, (void)events;
+	if (u->uc_conn != NULL)
+		evhttp_connection_free(u->uc_conn);
+	free(u->uc_ctype);
+	buf_free(&u->uc_body);
+	free(u);
+}
+
+/* The answer is in (or the transport failed): the outcome is filled, the
+ * pipeline called back, the call freed on the next turn. */
+static void
+call_finish(struct up_call *u, bool now)
+{
+	struct timeval zero = { 0, 0 };
+
+	call_unlink(u);
+	take_reply(u);
+	u->uc_done(u->uc_arg);
+	if (now || event_base_once(u->uc_base, -1, EV_TIMEOUT, call_free, u,
+	    &zero) != 0)
+		call_free(-1, 0, u);
+}
+
+/* A request evhttp would not send: ends on the next turn, never inside
+ * upstream_handle (its caller has not yet seen UP_PENDING). */
+static void
+call_failed(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd, (void)events;
+	call_finish(arg, false);
+}
 
 static void
 up_done(struct evhttp_request *er, void *arg)
 {
-	struct up_reply *u = arg;
+	struct up_call *u = arg;
 	struct evbuffer *in;
 	const char *ct;
 	size_t len;
 
-	if (er != NULL && (u->ur_status = evhttp_request_get_response_code(er)) > 0) {
+	if (er != NULL && (u->uc_status = evhttp_request_get_response_code(er)) > 0) {
 		ct = evhttp_find_header(evhttp_request_get_input_headers(er),
 		    "Content-Type");
-		u->ur_ctype = xstrdup(ct != NULL ? ct : "application/json");
+		u->uc_ctype = xstrdup(ct != NULL ? ct : "application/json");
 		in = evhttp_request_get_input_buffer(er);
 		if ((len = evbuffer_get_length(in)) > 0)
-			buf_add(&u->ur_body, (const char *)evbuffer_pullup(in, -1),
+			buf_add(&u->uc_body, (const char *)evbuffer_pullup(in, -1),
 			    len);
 	}
-	event_base_loopexit(u->ur_base, NULL);
+	call_finish(u, false);
 }
 
 /* The TLS context for https upstreams: the system's CAs (or only
@@ -353,21 +414,19 @@ up_ssl_ctx(void)
 	return ctx;
 }
 
-/* Sends method path?query with the headers and body, waits for the
- * answer on a loop of its own. */
+/* Sends method path?query with the headers and body on u's loop; up_done
+ * follows. */
 static void
 up_send(enum evhttp_cmd_type method, const char *target, struct kv *hdrs,
-    size_t nhdrs, const char *body, size_t body_len, struct up_reply *u)
+    size_t nhdrs, const char *body, size_t body_len, struct up_call *u)
 {
-	struct evhttp_connection *conn = NULL;
+	struct timeval zero = { 0, 0 };
 	struct evhttp_request *er;
 	struct bufferevent *bev;
 	const char *host = evhttp_uri_get_host(up_uri);
 	SSL *ssl;
 	size_t i;
 
-	if ((u->ur_base = event_base_new()) == NULL)
-		fatalx("cannot create the upstream's event loop");
 	if (is_https()) {
 		if ((ssl = SSL_new(up_ssl_ctx())) == NULL)
 			fatalx("cannot create an upstream TLS session");
@@ -376,19 +435,19 @@ up_send(enum evhttp_cmd_type method, const char *target, struct kv *hdrs,
 		SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 		if (SSL_set1_host(ssl, host) != 1)
 			fatalx("cannot set the upstream host to verify");
-		bev = bufferevent_openssl_socket_new(u->ur_base, -1, ssl,
+		bev = bufferevent_openssl_socket_new(u->uc_base, -1, ssl,
 		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 		if (bev == NULL)
 			fatalx("cannot create an upstream TLS connection");
-		conn = evhttp_connection_base_bufferevent_new(u->ur_base, NULL,
-		    bev, host, (unsigned short)up_port());
+		u->uc_conn = evhttp_connection_base_bufferevent_new(u->uc_base,
+		    NULL, bev, host, (unsigned short)up_port());
 	} else
-		conn = evhttp_connection_base_new(u->ur_base, NULL, host,
+		u->uc_conn = evhttp_connection_base_new(u->uc_base, NULL, host,
 		    (unsigned short)up_port());
-	if (conn == NULL)
+	if (u->uc_conn == NULL)
 		fatalx("cannot create the upstream connection");
-	evhttp_connection_set_timeout(conn, (int)conf.c_upstream_timeout);
-	evhttp_connection_set_retries(conn, 0);
+	evhttp_connection_set_timeout(u->uc_conn, (int)conf.c_upstream_timeout);
+	evhttp_connection_set_retries(u->uc_conn, 0);
 	if ((er = evhttp_request_new(up_done, u)) == NULL)
 		fatalx("cannot create the upstream request");
 	for (i = 0; i < nhdrs; i++)
@@ -396,11 +455,13 @@ up_send(enum evhttp_cmd_type method, const char *target, struct kv *hdrs,
 		    hdrs[i].k, hdrs[i].v);
 	if (body_len > 0)
 		evbuffer_add(evhttp_request_get_output_buffer(er), body, body_len);
-	if (evhttp_make_request(conn, er, method, target) == 0)
-		event_base_dispatch(u->ur_base);
-	evhttp_connection_free(conn);
-	event_base_free(u->ur_base);
-	u->ur_base = NULL;
+	u->uc_next = inflight;
+	inflight = u;
+	/* On failure evhttp has freed er already, and called nothing. */
+	if (evhttp_make_request(u->uc_conn, er, method, target) != 0 &&
+	    event_base_once(u->uc_base, -1, EV_TIMEOUT, call_failed, u,
+	    &zero) != 0)
+		fatalx("cannot schedule the end of an upstream call");
 }
 
 static void
@@ -413,7 +474,7 @@ hdr(struct kv *h, size_t *n, const char *k, char *v /* taken */)
 
 /* TC3: the client's body and query, signed anew (content-type;host). */
 static void
-forward_tc3(const struct fwd *f, struct up_reply *u)
+forward_tc3(const struct fwd *f, struct up_call *u)
 {
 	const struct req *r = f->f_req;
 	const char *ct = req_header(r, "Content-Type");
@@ -469,7 +530,7 @@ forward_tc3(const struct fwd *f, struct up_reply *u)
 /* v1: the client's pairs with the credentials, time and nonce replaced,
  * signed anew with the client's SignatureMethod. */
 static void
-forward_v1(const struct fwd *f, struct up_reply *u)
+forward_v1(const struct fwd *f, struct up_call *u)
 {
 	static const char *const replaced[] = { "SecretId", "Signature",
 	    "Timestamp", "Nonce", "Token", NULL };
@@ -574,13 +635,16 @@ record(const struct fwd *f, const json_t *answer)
 	json_decref(j);
 }
 
-/* The upstream's answer into o: verbatim, and recorded when a success. */
+/* The upstream's answer into the outcome: verbatim, and recorded when a
+ * success. */
 static void
-take_reply(const struct fwd *f, struct up_reply *u, struct outcome *o)
+take_reply(struct up_call *u)
 {
+	const struct fwd *f = &u->uc_f;
+	struct outcome *o = u->uc_out;
 	json_t *root = NULL, *resp, *rid, *error, *code, *answer;
 
-	if (u->ur_status == 0) {
+	if (u->uc_status == 0) {
 		/* No answer at all: what Tencent's gateway answers when its
 		 * backend does not (mock convention: the code and message). */
 		o->o_error_code = "InternalError.BackendTimeout";
@@ -589,14 +653,13 @@ take_reply(const struct fwd *f, struct up_reply *u, struct outcome *o)
 		    "timed out.", o->o_request_id);
 		return;
 	}
-	o->o_http_status = u->ur_status;
+	o->o_http_status = u->uc_status;
 	free(o->o_content_type);
-	o->o_content_type = u->ur_ctype;
-	u->ur_ctype = NULL;
-	o->o_body = xstrndup(u->ur_body.b_len > 0 ? u->ur_body.b_data : "",
-	    u->ur_body.b_len);
-	root = json_loadb(u->ur_body.b_data != NULL ? u->ur_body.b_data : "",
-	    u->ur_body.b_len, 0, NULL);
+	o->o_content_type = u->uc_ctype;
+	u->uc_ctype = NULL;
+	o->o_body = xstrndup(u->uc_body.b_len > 0 ? u->uc_body.b_data : "",
+	    u->uc_body.b_len);
+	root = json_loadb(o->o_body, u->uc_body.b_len, 0, NULL);
 	resp = json_object_get(root, "Response");
 	if (!json_is_object(resp)) {
 		/* A gateway's HTML page or anything else: the client gets it
@@ -609,7 +672,7 @@ take_reply(const struct fwd *f, struct up_reply *u, struct outcome *o)
 		snprintf(o->o_request_id, sizeof o->o_request_id, "%s",
 		    json_string_value(rid));
 	error = json_object_get(resp, "Error");
-	if (error != NULL || u->ur_status != 200) {
+	if (error != NULL || u->uc_status != 200) {
 		code = json_object_get(error, "Code");
 		o->o_error_code = code_keep(json_is_string(code) ?
 		    json_string_value(code) : "InternalError");
@@ -627,13 +690,13 @@ out:
 	json_decref(root);
 }
 
-bool
-upstream_handle(const struct fwd *f, struct outcome *o)
+enum up_step
+upstream_handle(const struct fwd *f, struct outcome *o, struct event_base *base,
+    void (*done)(void *), void *arg)
 {
-	struct up_reply u = { 0 };
+	struct up_call *u;
 	char *key;
 	size_t i;
-	bool forward = conf.c_upstream != NULL;
 
 	if (conf.c_replay != NULL) {
 		key = tape_key(f->f_action, f->f_params);
@@ -645,27 +708,48 @@ upstream_handle(const struct fwd *f, struct outcome *o)
 			/* A fresh RequestId: the recorded one was that call's. */
 			o->o_body = answer_ok(json_deep_copy(tapes[i].t_answer),
 			    o->o_request_id);
-			return true;
+			return UP_DONE;
 		}
 		if (strcmp(conf.c_replay_miss, "pseudo") == 0)
-			return false;
+			return UP_NONE;
 		if (strcmp(conf.c_replay_miss, "error") == 0) {
 			o->o_error_code = "ResourceNotFound";
 			o->o_body = answer_error(o->o_error_code, "No recorded "
 			    "answer for this request in the --replay cassette "
 			    "(--replay-miss error).", o->o_request_id);
-			return true;
+			return UP_DONE;
 		}
 		/* forward: record what is missing */
 	}
-	if (!forward)
-		return false;
+	if (conf.c_upstream == NULL)
+		return UP_NONE;
+	u = xcalloc(1, sizeof *u);
+	u->uc_f = *f;
+	u->uc_out = o;
+	u->uc_done = done;
+	u->uc_arg = arg;
+	u->uc_base = base;
 	if (f->f_v3)
-		forward_tc3(f, &u);
+		forward_tc3(f, u);
 	else
-		forward_v1(f, &u);
-	take_reply(f, &u, o);
-	free(u.ur_ctype);
-	buf_free(&u.ur_body);
-	return true;
+		forward_v1(f, u);
+	return UP_PENDING;
+}
+
+void
+upstream_abort(void)
+{
+	struct up_call *u;
+
+	/* Each call ends as a transport failure would: its pipeline is
+	 * called back, so whoever waits for it can free what it holds. */
+	while ((u = inflight) != NULL) {
+		if (u->uc_conn != NULL) {
+			/* Frees the request without calling up_done. */
+			evhttp_connection_free(u->uc_conn);
+			u->uc_conn = NULL;
+		}
+		u->uc_status = 0;
+		call_finish(u, true);
+	}
 }
