@@ -70,8 +70,11 @@ act_text_translate(struct act_ctx *c, struct act_result *res)
 	    !act_gate(c, Q_TEXT, (long long)chars, res))
 		return;
 	/* A fixed shape, the hot path: written straight, no tree. */
-	translated = xlate_text(source, target, text,
-	    param_str(c, "UntranslatedText"));
+	if ((translated = xlate_text(source, target, text,
+	    param_str(c, "UntranslatedText"))) == NULL) {
+		act_fail_cat(c, res, conf.c_translations_strict, NULL);
+		return;
+	}
 	buf_adds(&b, "{\"TargetText\":");
 	jw_str_lossy(&b, translated);
 	buf_adds(&b, ",\"Source\":");
@@ -109,9 +112,17 @@ act_text_translate_batch(struct act_ctx *c, struct act_result *res)
 	}
 	buf_free(&all);
 	out = json_array();
-	json_array_foreach(list, i, item)
-		json_array_append_new(out, json_string_take(xlate_text(
-		    source, target, json_string_value(item), NULL)));
+	json_array_foreach(list, i, item) {
+		char *t = xlate_text(source, target, json_string_value(item), NULL);
+
+		/* Strict: one text the file lacks fails the whole batch. */
+		if (t == NULL) {
+			json_decref(out);
+			act_fail_cat(c, res, conf.c_translations_strict, NULL);
+			return;
+		}
+		json_array_append_new(out, json_string_take(t));
+	}
 	resp = json_object();
 	json_object_set_new(resp, "Source", json_string(source));
 	json_object_set_new(resp, "Target", json_string(target));
@@ -142,6 +153,20 @@ act_language_detect(struct act_ctx *c, struct act_result *res)
 
 	if (!check_length(c, cp_len(text), DETECT_TEXT_LIMIT, res))
 		return;
+	/* A language the translations file states wins over the detector;
+	 * strict, a text it lacks is the chosen error. */
+	if ((lang = xlate_detect(text)) != NULL) {
+		if (!act_gate(c, Q_NONE, 0, res))
+			return;
+		resp = json_object();
+		json_object_set_new(resp, "Lang", json_string(lang));
+		res->ar_resp = resp;
+		return;
+	}
+	if (conf.c_translations_strict != NULL) {
+		act_fail_cat(c, res, conf.c_translations_strict, NULL);
+		return;
+	}
 	/* Lang is one of the 15 codes of its documented list; a language the
 	 * detector knows beyond them (ar, hi: Source auto translates them) is
 	 * one LanguageDetect does not recognise. */

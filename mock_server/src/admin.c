@@ -100,6 +100,36 @@ admin_reset(char *err, size_t errlen)
 	return 0;
 }
 
+/* GET lists the translations, POST {"translations": [...]} replaces them
+ * (all or nothing), DELETE empties them; reset brings back start-up's. */
+static void
+admin_translations(const struct req *r, struct outcome *o)
+{
+	char err[512];
+	json_t *j, *empty;
+
+	if (r->r_method == RM_GET) {
+		reply_json(o, 200, xlate_json());
+	} else if (r->r_method == RM_POST) {
+		if ((j = body_json(r, o)) == NULL)
+			return;
+		if (!json_is_object(j)) {
+			reply_error(o, 400, "body: must be an object "
+			    "{\"translations\": [...]}");
+		} else if (xlate_load_json(j, "body", err, sizeof err) != 0) {
+			reply_error(o, 400, "%s", err);
+		} else
+			reply_json(o, 200, xlate_json());
+		json_decref(j);
+	} else if (strcmp(r->r_method_name, "DELETE") == 0) {
+		empty = json_pack("{s:[]}", "translations");
+		xlate_load_json(empty, "body", err, sizeof err);
+		json_decref(empty);
+		reply_json(o, 200, xlate_json());
+	} else
+		reply_error(o, 405, "/_mock/translations takes GET, POST or DELETE");
+}
+
 static void
 admin_faults(const struct req *r, const char *rest, struct outcome *o)
 {
@@ -419,6 +449,8 @@ admin_handle(const struct req *r, bool dedicated, struct outcome *o)
 			reply_error(o, 500, "reset failed, state is partly reset: %s", err);
 		else
 			reply_json(o, 200, json_pack("{s:b}", "reset", 1));
+	} else if (strcmp(path, "translations") == 0) {
+		admin_translations(r, o);
 	} else if (strcmp(path, "journal") == 0) {
 		admin_journal(r, o);
 	} else if (strcmp(path, "clock") == 0) {
@@ -432,7 +464,7 @@ admin_handle(const struct req *r, bool dedicated, struct outcome *o)
 	} else {
 		rest = path;
 		reply_error(o, 404, "/_mock/%s: no such admin endpoint (health, "
-		    "reset, faults, accounts, journal, clock, catalogue, metrics)", rest);
+		    "reset, faults, accounts, translations, journal, clock, catalogue, metrics)", rest);
 	}
 out:
 	o->o_body_len = strlen(o->o_body);

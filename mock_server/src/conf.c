@@ -478,6 +478,109 @@ set_file_max_bytes(const char *arg, char *err, size_t errlen)
 	    64LL * 1024 * 1024 * 1024, arg, &conf.c_file_max_bytes, err, errlen);
 }
 
+static int
+set_translations(const char *arg, char *err, size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--translations: the file name is empty");
+		return -1;
+	}
+	free(conf.c_translations);
+	conf.c_translations = xstrdup(arg);
+	return 0;
+}
+
+/* The code must be the catalogue's: the answer is built from its entry. */
+static int
+set_translations_strict(const char *arg, char *err, size_t errlen)
+{
+	const struct err_def *e = catalogue_find(arg);
+
+	if (e == NULL) {
+		snprintf(err, errlen, "--translations-strict: \"%s\" is not an "
+		    "error code of the catalogue (GET /_mock/catalogue), e.g. "
+		    "FailedOperation or ResourceNotFound", arg);
+		return -1;
+	}
+	free(conf.c_translations_strict);
+	conf.c_translations_strict = xstrdup(e->e_code);
+	return 0;
+}
+
+static int
+set_upstream(const char *arg, char *err, size_t errlen)
+{
+	if (upstream_url_check(arg, err, errlen) != 0)
+		return -1;
+	free(conf.c_upstream);
+	conf.c_upstream = xstrdup(arg);
+	return 0;
+}
+
+static int
+set_upstream_timeout(const char *arg, char *err, size_t errlen)
+{
+	long long v;
+
+	if (!str_is_decimal(arg, &v) || v < 1 || v > 3600) {
+		snprintf(err, errlen, "--upstream-timeout: \"%s\" is not a number "
+		    "of seconds from 1 to 3600", arg);
+		return -1;
+	}
+	conf.c_upstream_timeout = v;
+	return 0;
+}
+
+static int
+set_upstream_ca(const char *arg, char *err, size_t errlen)
+{
+	if (access(arg, R_OK) != 0) {
+		snprintf(err, errlen, "--upstream-ca: %s: %m", arg);
+		return -1;
+	}
+	free(conf.c_upstream_ca);
+	conf.c_upstream_ca = xstrdup(arg);
+	return 0;
+}
+
+static int
+set_record(const char *arg, char *err, size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--record: the file name is empty");
+		return -1;
+	}
+	free(conf.c_record);
+	conf.c_record = xstrdup(arg);
+	return 0;
+}
+
+static int
+set_replay(const char *arg, char *err, size_t errlen)
+{
+	if (*arg == '\0') {
+		snprintf(err, errlen, "--replay: the file name is empty");
+		return -1;
+	}
+	free(conf.c_replay);
+	conf.c_replay = xstrdup(arg);
+	return 0;
+}
+
+static int
+set_replay_miss(const char *arg, char *err, size_t errlen)
+{
+	if (strcmp(arg, "pseudo") != 0 && strcmp(arg, "error") != 0 &&
+	    strcmp(arg, "forward") != 0) {
+		snprintf(err, errlen, "--replay-miss: \"%s\" is not pseudo, error "
+		    "or forward", arg);
+		return -1;
+	}
+	free(conf.c_replay_miss);
+	conf.c_replay_miss = xstrdup(arg);
+	return 0;
+}
+
 /* --help and --version answer and exit 0; conf_parse handles them. */
 static const struct opt opts[] = {
 	{ "listen", 0, "ADDR:PORT", set_listen,
@@ -493,6 +596,22 @@ static const struct opt opts[] = {
 	{ "fixtures", 0, "DIR", set_fixtures,
 	  "directory holding accounts.json (default: PREFIX/share/tmtmock/fixtures "
 	  "when installed, else the source tree's fixtures/)" },
+	{ "translations", 0, "FILE", set_translations,
+	  "known translations ({\"translations\": [...]}) in place of the fixtures' translations.json" },
+	{ "translations-strict", 0, "CODE", set_translations_strict,
+	  "a text the translations lack is error CODE, not a pseudo-translation" },
+	{ "upstream", 0, "URL", set_upstream,
+	  "forward checked requests there, re-signed with TMTMOCK_UPSTREAM_SECRET_ID/_SECRET_KEY (https://, or http:// to loopback)" },
+	{ "upstream-timeout", 0, "S", set_upstream_timeout,
+	  "seconds the upstream has to answer (default 30)" },
+	{ "upstream-ca", 0, "FILE", set_upstream_ca,
+	  "trust only these CA certificates (PEM) for an https upstream (default: the system's)" },
+	{ "record", 0, "FILE", set_record,
+	  "append each upstream success to the cassette FILE (JSON lines)" },
+	{ "replay", 0, "FILE", set_replay,
+	  "answer requests found in the cassette FILE from it" },
+	{ "replay-miss", 0, "pseudo|error|forward", set_replay_miss,
+	  "a request the cassette lacks: the mock's own answer (default), ResourceNotFound, or the upstream" },
 	{ "seed", 0, "N", set_seed,
 	  "seed the PRNG so RequestIds replay exactly (default: random)" },
 	{ "auth", 0, "on|off", set_auth,
@@ -843,6 +962,7 @@ conf_parse(int argc, char **argv)
 	conf.c_max_header_size = 256 * 1024;
 	conf.c_max_body_size = TM_MAX_WIRE_BODY;
 	conf.c_max_uri_size = TM_MAX_GET_URI;
+	conf.c_upstream_timeout = 30;
 	if (config != NULL && *config == '\0')
 		config = NULL;
 
@@ -913,5 +1033,16 @@ conf_parse(int argc, char **argv)
 	}
 	if (conf.c_fixtures == NULL)
 		conf.c_fixtures = default_fixtures();
+	/* What only an upstream gives: said now, not found out at the first
+	 * request. */
+	if (conf.c_upstream == NULL && (conf.c_record != NULL ||
+	    (conf.c_replay_miss != NULL && strcmp(conf.c_replay_miss,
+	    "forward") == 0))) {
+		fprintf(stderr, "tmtmock: --%s needs --upstream URL\n",
+		    conf.c_record != NULL ? "record" : "replay-miss forward");
+		return 2;
+	}
+	if (conf.c_replay_miss == NULL)
+		conf.c_replay_miss = xstrdup("pseudo");
 	return 0;
 }

@@ -127,6 +127,7 @@ main(int argc, char **argv)
 	    cred_load(conf.c_fixtures, err, sizeof err) != 0 ||
 	    xlate_load(conf.c_fixtures, err, sizeof err) != 0 ||
 	    image_load(conf.c_fixtures, err, sizeof err) != 0 ||
+	    upstream_init(err, sizeof err) != 0 ||
 	    journal_init(conf.c_journal_size, conf.c_journal, err, sizeof err) != 0) {
 		fprintf(stderr, "tmtmock: %s\n", err);
 		return 2;
@@ -182,6 +183,9 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	health_ready_remove();
+	/* Before the front frees what it holds: calls in flight end first,
+	 * each calling its request back. */
+	upstream_abort();
 	front_stop();
 	tls_clear();
 	file_clear();	/* its timer and callback connections live on base */
@@ -192,6 +196,8 @@ out:
 	cred_clear();
 	cred_env_clear();
 	xlate_clear();
+	upstream_clear();
+	pipeline_clear();
 	image_clear();
 	speech_clear();
 	limit_clear();
@@ -217,5 +223,12 @@ out:
 	free(conf.c_tls_ca_out);
 	free(conf.c_api_date);
 	free(conf.c_ready_file);
+	free(conf.c_translations);
+	free(conf.c_translations_strict);
+	free(conf.c_upstream);
+	free(conf.c_upstream_ca);
+	free(conf.c_record);
+	free(conf.c_replay);
+	free(conf.c_replay_miss);
 	return rc;
 }

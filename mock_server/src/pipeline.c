@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <event2/event.h>
+
 #include "tmtmock.h"
 
 /* The common parameters of v1; what is left of a v1 request is business. */
@@ -36,6 +38,10 @@ struct pctx {
 	long long	 p_ts;
 	struct tc3_auth	 p_auth;
 	struct account	*p_account;
+	/* An upstream call in flight finishes the request later: */
+	struct event_base *p_base;
+	pipeline_done_fn p_done;
+	void		*p_done_arg;
 };
 
 /* Answers with an error whose whole message is given (and freed here). */
@@ -577,6 +583,25 @@ run_action(struct pctx *c)
 	c->p_out->o_body = answer_result(&res, c->p_out->o_request_id);
 }
 
+static void resume(void *);
+
+/* After check 17, before the action: the cassette or the upstream may
+ * answer instead (upstream.c); rules and faults have had their turn. */
+static enum up_step
+from_upstream(struct pctx *c)
+{
+	struct fwd f = {
+		.f_req = c->p_req, .f_v3 = c->p_v3,
+		.f_method = c->p_out->o_sign_method, .f_action = c->p_action,
+		.f_version = c->p_version, .f_region = c->p_region,
+		.f_params = c->p_params, .f_form = c->p_form, .f_nform = c->p_nform,
+	};
+
+	if (conf.c_upstream == NULL && conf.c_replay == NULL)
+		return UP_NONE;
+	return upstream_handle(&f, c->p_out, c->p_base, resume, c);
+}
+
 static const char html_5xx[] =
     "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
     "<center><h1>%d %s</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -660,30 +685,105 @@ shape_answer(struct pctx *c)
 	}
 }
 
-void
-pipeline_run(const struct req *r, struct outcome *o)
+/* What every request ends with, now or when its upstream call is back. */
+static void
+finish(struct pctx *c)
 {
-	struct pctx c = { .p_req = r, .p_out = o };
+	struct outcome *o = c->p_out;
 
+	if (o->o_content_type == NULL)
+		o->o_content_type = xstrdup("application/json");
+	shape_answer(c);
+	o->o_body_len = strlen(o->o_body);
+	o->o_params = json_incref(c->p_params);
+	tc3_auth_free(&c->p_auth);
+	kv_free(c->p_form, c->p_nform);
+	json_decref(c->p_params);
+}
+
+/* The upstream call of a pending request is back (upstream.c). */
+static void
+resume(void *arg)
+{
+	struct pctx *c = arg;
+	pipeline_done_fn done = c->p_done;
+	void *done_arg = c->p_done_arg;
+	struct outcome *o = c->p_out;
+
+	finish(c);
+	free(c);
+	done(o, done_arg);
+}
+
+bool
+pipeline_start(const struct req *r, struct outcome *o, struct event_base *base,
+    pipeline_done_fn done, void *done_arg)
+{
+	struct pctx *c = xcalloc(1, sizeof *c);
+
+	c->p_req = r;
+	c->p_out = o;
+	c->p_base = base;
+	c->p_done = done;
+	c->p_done_arg = done_arg;
 	memset(o, 0, sizeof *o);
 	o->o_http_status = 200;
 	rng_uuid(o->o_request_id);
 	/* Until v1's Language parameter is decoded only the header is known. */
-	c.p_lang_en = lang_is_en(req_header(r, "X-TC-Language"));
+	c->p_lang_en = lang_is_en(req_header(r, "X-TC-Language"));
 
-	if (check_transport(&c) && check_decode(&c) && check_common(&c) &&
-	    check_target(&c) && inject_pre_auth(&c) && check_auth_form(&c) &&
-	    check_credentials(&c) && check_account(&c) && inject_post_auth(&c) &&
-	    check_rate(&c))
-		run_action(&c);
-	if (o->o_content_type == NULL)
-		o->o_content_type = xstrdup("application/json");
-	shape_answer(&c);
-	o->o_body_len = strlen(o->o_body);
-	o->o_params = json_incref(c.p_params);
-	tc3_auth_free(&c.p_auth);
-	kv_free(c.p_form, c.p_nform);
-	json_decref(c.p_params);
+	if (check_transport(c) && check_decode(c) && check_common(c) &&
+	    check_target(c) && inject_pre_auth(c) && check_auth_form(c) &&
+	    check_credentials(c) && check_account(c) && inject_post_auth(c) &&
+	    check_rate(c)) {
+		switch (from_upstream(c)) {
+		case UP_PENDING:
+			return false;	/* c now waits for resume() */
+		case UP_NONE:
+			run_action(c);
+			break;
+		case UP_DONE:
+			break;
+		}
+	}
+	finish(c);
+	free(c);
+	return true;
+}
+
+static void
+sync_done(struct outcome *o, void *arg)
+{
+	(void)o;
+	*(bool *)arg = true;
+}
+
+/* pipeline_run's loop of its own, made at the first request that needs
+ * it, for a front that waits (the one of today). */
+static struct event_base *own;
+
+void
+pipeline_clear(void)
+{
+	if (own != NULL)
+		event_base_free(own);
+	own = NULL;
+}
+
+void
+pipeline_run(const struct req *r, struct outcome *o)
+{
+	bool done = false;
+
+	if (conf.c_upstream != NULL && own == NULL &&
+	    (own = event_base_new()) == NULL)
+		fatalx("cannot create the upstream's event loop");
+	if (pipeline_start(r, o, own, sync_done, &done))
+		return;
+	while (!done)
+		event_base_loop(own, EVLOOP_ONCE);
+	/* What the call left for the next turn (freeing its connection). */
+	event_base_loop(own, EVLOOP_NONBLOCK);
 }
 
 void

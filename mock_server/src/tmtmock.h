@@ -446,6 +446,15 @@ struct conf {
 	bool	 c_admin_open;		/* beyond loopback without a token: allowed */
 	char	*c_api_date;		/* --api-version-date; NULL: newest */
 	char	*c_ready_file;		/* --ready-file: the URL, once listening */
+	/* Translations and record-and-replay (docs/record-replay.md): */
+	char	*c_translations;	/* --translations FILE, or NULL */
+	char	*c_translations_strict;	/* the catalogue code of a miss, or NULL */
+	char	*c_upstream;		/* --upstream URL, or NULL */
+	long long c_upstream_timeout;	/* s for the upstream's whole answer */
+	char	*c_upstream_ca;		/* PEM CAs trusted for it; NULL: the system's */
+	char	*c_record;		/* --record FILE (the cassette), or NULL */
+	char	*c_replay;		/* --replay FILE, or NULL */
+	char	*c_replay_miss;		/* pseudo, error or forward */
 };
 extern struct conf conf;
 /* 0: run; 1: exit 0 (help/version printed); 2: bad usage (message printed).
@@ -520,7 +529,20 @@ struct outcome {
 	struct injection o_inj;		/* what a rule or magic value asked for */
 	bool	 o_admin;		/* answered by the admin API */
 };
+/* Called once when a pending request's outcome is complete. */
+typedef void (*pipeline_done_fn)(struct outcome *, void *arg);
+/* Runs r through the checks into o. true: o is complete now (done is never
+ * called). false: an upstream call is in flight on base's loop; done(o,
+ * arg) is called once from that loop when o is complete. Until then r and
+ * o must stay alive and untouched, whatever the client does. base may be
+ * NULL only when no --upstream is set. */
+bool pipeline_start(const struct req *, struct outcome *, struct event_base *base,
+    pipeline_done_fn done, void *arg);
+/* pipeline_start for a front that waits: a forwarded request runs on a
+ * loop of the pipeline's own until it is complete (the mock's loop stands
+ * still meanwhile, --upstream-timeout at most). */
 void pipeline_run(const struct req *, struct outcome *);
+void pipeline_clear(void);	/* frees pipeline_run's loop */
 void outcome_free(struct outcome *);
 
 /* ---- schema.c: the action table and check 18 ---- */
@@ -602,7 +624,19 @@ const char *detect_language(const char *text, size_t len);
 /* Loads DIR/translations.json if it exists; -1 with errbuf on a bad file. */
 int xlate_load(const char *dir, char *errbuf, size_t errlen);
 void xlate_clear(void);
-/* Caller frees. untranslated may be NULL. */
+/* Loads --translations FILE ({"translations": [...]}) in place of the
+ * folder's translations.json; -1 with errbuf naming the file. */
+int xlate_load_file(const char *path, char *errbuf, size_t errlen);
+/* Replaces the entries with root's "translations" (POST /_mock/translations);
+ * all or nothing; where names the source in errbuf. */
+int xlate_load_json(json_t *root, const char *where, char *errbuf, size_t errlen);
+json_t *xlate_json(void);	/* {"translations": [...], "strict": CODE|null}; new reference */
+/* The file's translation of text, or NULL (borrowed). */
+const char *xlate_lookup(const char *source, const char *target, const char *text);
+/* The file's language for LanguageDetect's text, or NULL (borrowed). */
+const char *xlate_detect(const char *text);
+/* Caller frees. untranslated may be NULL. NULL when the file lacks the
+ * text and --translations-strict is set (the caller answers that code). */
 char *xlate_text(const char *source, const char *target, const char *text,
     const char *untranslated);
 
@@ -638,6 +672,34 @@ void act_image_translate(struct act_ctx *, struct act_result *);
 void act_image_translate_llm(struct act_ctx *, struct act_result *);
 void act_file_translate(struct act_ctx *, struct act_result *);
 void act_get_file_translate(struct act_ctx *, struct act_result *);
+
+/* ---- upstream.c: record once, replay offline (docs/record-replay.md) ---- */
+/* A checked request, as the pipeline hands it over (all borrowed). */
+struct fwd {
+	const struct req *f_req;
+	bool		 f_v3;
+	enum sign_method f_method;	/* the client's: TC3 or a v1 method */
+	const char	*f_action, *f_version, *f_region;
+	json_t		*f_params;	/* business parameters, as sent */
+	const struct kv	*f_form;	/* v1's pairs (query or form body) */
+	size_t		 f_nform;
+};
+/* --upstream's URL: https, or http to loopback only. 0, or -1 with err. */
+int upstream_url_check(const char *url, char *err, size_t errlen);
+/* Loads --replay's cassette, reads the real credentials from the
+ * environment and opens --record. 0, or -1 with err (exit status 2). */
+int upstream_init(char *err, size_t errlen);
+void upstream_clear(void);
+enum up_step { UP_NONE, UP_DONE, UP_PENDING };
+/* Answers f into o from the cassette (UP_DONE), leaves it to the action
+ * (UP_NONE: no match, no upstream, --replay-miss pseudo), or forwards it
+ * on base's loop (UP_PENDING): done(arg) is then called once, from that
+ * loop, with o filled; f's strings, f_req and o must live until then. */
+enum up_step upstream_handle(const struct fwd *, struct outcome *,
+    struct event_base *base, void (*done)(void *), void *arg);
+/* Ends every call in flight now as a transport failure (each done is
+ * called): for shutdown, before the loop is freed. */
+void upstream_abort(void);
 
 /* ---- listen.c: host and port into listening sockets ---- */
 struct sockaddr_storage;
