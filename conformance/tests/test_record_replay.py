@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -292,3 +294,35 @@ def test_upstream_silent_times_out(tmp_path: Path) -> None:
     finally:
         stop(m)
         silent.close()
+
+
+def test_a_slow_upstream_does_not_stop_the_front() -> None:
+    """While one request waits for the upstream, the front answers others at once: the
+    forwarded request finishes later on the front's own loop (pipeline_start)."""
+    up = start([*BASE, "--seed", "3"])
+    Admin.of(up).ok("POST", "accounts", {"secret_id": REAL.secret_id, "secret_key": REAL.secret_key,
+                                         "token": REAL.token})
+    Admin.of(up).ok("POST", "faults", {"delay_ms": 2000, "times": 1})
+    front = start([*BASE, "--seed", "4", "--upstream", up.url], UP_ENV)
+    slow: dict[str, Any] = {}
+
+    def forwarded() -> None:
+        t0 = time.monotonic()
+        slow["resp"] = call(front, build(front, "tc3-post", dict(TEXT, SourceText="slow upstream")))
+        slow["s"] = time.monotonic() - t0
+
+    t = threading.Thread(target=forwarded)
+    t.start()
+    try:
+        time.sleep(0.3)     # the forwarded request is now waiting on the upstream
+        t0 = time.monotonic()
+        status, _ = Admin.of(front).get("health")
+        quick = time.monotonic() - t0
+        assert status == 200
+        assert quick < 1.0, f"the front answered /_mock/health after {quick:.2f} s: it stood still"
+    finally:
+        t.join(30)
+        stop(front)
+        stop(up)
+    inner_ok(slow["resp"])
+    assert slow["s"] >= 1.9, slow

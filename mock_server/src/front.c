@@ -40,6 +40,50 @@ static size_t nlisteners;
 static struct event *grace_timer;	/* SIGTERM's --shutdown-grace */
 static struct event_base *front_base;
 
+/* A request forwarded to --upstream, waiting for its answer: the request
+ * and outcome stay here, untouched, as pipeline_start asks; the connection
+ * record is held (the client may leave meanwhile, deliver() copes). */
+struct forwarded {
+	struct conn	*f_conn;
+	struct req	 f_req;
+	struct outcome	 f_out;
+	long long	 f_t0_us;
+};
+
+static void
+front_forwarded(struct outcome *o, void *arg)
+{
+	struct forwarded *f = arg;
+
+	deliver(f->f_conn, &f->f_req, o, f->f_t0_us);
+	conn_release(f->f_conn);
+	free(f);
+}
+
+/* The pipeline, without standing the loop still while an upstream answers:
+ * only with --upstream can a request finish later, so only then does it
+ * move to the heap; every other request is answered at once. */
+static void
+front_pipeline(struct conn *c, struct req *r, long long t0_us)
+{
+	struct forwarded *f;
+	struct outcome o;
+
+	if (conf.c_upstream == NULL) {
+		pipeline_run(r, &o);
+		deliver(c, r, &o, t0_us);
+		return;
+	}
+	f = xcalloc(1, sizeof *f);
+	f->f_conn = c;
+	conn_hold(c);
+	f->f_req = *r;		/* takes r's arena */
+	memset(r, 0, sizeof *r);
+	f->f_t0_us = t0_us;
+	if (pipeline_start(&f->f_req, &f->f_out, front_base, front_forwarded, f))
+		front_forwarded(&f->f_out, f);
+}
+
 /* A request whole off the wire: /_mock/ to the admin API, the rest to the
  * pipeline; on --admin-listen only /_mock/ is served. */
 static void
@@ -65,8 +109,7 @@ front_request(struct conn *c, struct req *r, void *arg)
 		req_free(r);
 		return;
 	}
-	pipeline_run(r, &o);
-	deliver(c, r, &o, t0);
+	front_pipeline(c, r, t0);
 }
 
 static void

@@ -538,9 +538,9 @@ typedef void (*pipeline_done_fn)(struct outcome *, void *arg);
  * NULL only when no --upstream is set. */
 bool pipeline_start(const struct req *, struct outcome *, struct event_base *base,
     pipeline_done_fn done, void *arg);
-/* pipeline_start for a front that waits: a forwarded request runs on a
- * loop of the pipeline's own until it is complete (the mock's loop stands
- * still meanwhile, --upstream-timeout at most). */
+/* pipeline_start for a caller that waits (the front without --upstream,
+ * the fuzz targets): a forwarded request runs on a loop of the pipeline's
+ * own until it is complete. */
 void pipeline_run(const struct req *, struct outcome *);
 void pipeline_clear(void);	/* frees pipeline_run's loop */
 void outcome_free(struct outcome *);

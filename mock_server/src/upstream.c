@@ -8,8 +8,9 @@
  *
  * The upstream call is asynchronous: it runs on the event loop the
  * pipeline is given and calls the pipeline back when the answer (or the
- * failure) is in; pipeline_run, which today's front calls, gives it a loop
- * of its own and waits (docs/record-replay.md, Proxy and record).
+ * failure) is in: the front's loop, so other clients are answered
+ * meanwhile; pipeline_run (the fuzz targets) gives it a loop of its own
+ * and waits (docs/record-replay.md, Proxy and record).
  *
  * The real keys live only in this file's statics, read from the
  * environment; they are never logged, journalled or recorded.
