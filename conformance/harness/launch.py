@@ -33,6 +33,17 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def documented_port() -> int:
+    """9000, the port the README's sessions name, when it is free; else a free one (the
+    sessions are then run with the port rewritten)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", 9000))
+        except OSError:
+            return free_port()
+    return 9000
+
+
 def free_port() -> int:
     """A loopback port free at the time of asking."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

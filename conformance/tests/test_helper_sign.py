@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 from pathlib import Path
 
 from harness.helpersdoc import snippet
-from harness.launch import clean_env, free_port, launch
+from harness.launch import clean_env, documented_port, launch
 from harness.mockproc import ROOT, binary
 from harness.signer import (
     sha256_hex, tc3_canonical_request, tc3_scope, tc3_signature,
@@ -43,19 +42,11 @@ def sh_env() -> dict[str, str]:
     return clean_env({"PATH": f"{Path(binary()).parent}{os.pathsep}{os.environ.get('PATH', '')}"})
 
 
-def port_9000_free() -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", 9000))
-        except OSError:
-            return False
-    return True
-
 
 def test_sign_session_runs_as_written(tmp_path: Path) -> None:
     steps = session("sign-session")
     assert [c.split()[0] for c, _ in steps] == ["tmtmock", "tmtmock", "curl"], steps
-    port = 9000 if port_9000_free() else free_port()
+    port = documented_port()
     with launch(["--listen", f"127.0.0.1:{port}", "--fixtures", str(ROOT / "fixtures")], cwd=tmp_path) as m:
         for command, shown in steps:
             cmd = command.replace(":9000", f":{port}")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from harness.launch import clean_env, free_port, launch
+from harness.launch import clean_env, documented_port, launch
 from harness.mockproc import ROOT
 from harness.nodesdk import ADAPTER_DIR, REQUIRES_NODE_SDK
 
@@ -44,20 +43,12 @@ def session() -> list[tuple[str, list[str]]]:
     return steps
 
 
-def port_9000_free() -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", 9000))
-        except OSError:
-            return False
-    return True
-
 
 def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
     script = block_after("translate.js:", "js")
     steps = session()
     assert steps and steps[0][0] == "node translate.js", steps
-    port = 9000 if port_9000_free() else free_port()
+    port = documented_port()
 
     def at_port(text: str) -> str:
         return text if port == 9000 else text.replace(":9000", f":{port}")
